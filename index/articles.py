@@ -1,0 +1,48 @@
+"""From a Document as read to an Article as indexed: clean, fill metadata, hash."""
+
+from __future__ import annotations
+
+import re
+
+from .clean import clean_text
+from .meta import extract_meta
+from .models import Article, Document
+from .sources import sha256
+
+_SPACES = re.compile(r"[ \t\r\f\v\u00a0\u200b]+")
+
+
+def normalise_paragraphs(text: str) -> str:
+    """Single spaces inside paragraphs, one blank line between them."""
+    paragraphs = re.split(r"\n\s*\n", text)
+    out = [_SPACES.sub(" ", " ".join(p.split("\n"))).strip() for p in paragraphs]
+    return "\n\n".join(p for p in out if p)
+
+
+def prepare(doc: Document) -> Article:
+    """Clean scraped text and complete metadata from the page; missing fields stay empty."""
+    title, outlet, published, place = doc.title, doc.outlet, doc.published, doc.place
+    if doc.scraped:
+        meta = extract_meta(doc.text)
+        cleaned = clean_text(doc.text, title=title)
+        text = normalise_paragraphs(cleaned.text)
+        title = title or cleaned.title or meta.title
+        outlet = outlet or meta.outlet
+        published = published or meta.published
+        place = place or meta.place
+    else:
+        text = normalise_paragraphs(doc.text)
+    title = _SPACES.sub(" ", title).strip()
+    content_hash = sha256("\x1f".join([title, outlet, published, doc.url, place, text]))
+    return Article(
+        key=doc.key,
+        path=doc.path,
+        content_hash=content_hash,
+        raw_hash=doc.raw_hash,
+        text=text,
+        title=title,
+        outlet=outlet,
+        published=published,
+        url=doc.url,
+        place=place,
+    )

@@ -1,0 +1,285 @@
+"""Incremental, crash-safe index builds.
+
+Only new or changed articles (by the hash of what was read) are cleaned and embedded;
+removed ones are dropped. The new generation's files are written and fsynced first, then
+one SQLite transaction inserts the rows and switches `current_gen`: a build killed at any
+point leaves the served generation whole, and the next build starts clean.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+from filelock import FileLock, Timeout
+
+from . import store, vectors
+from .articles import prepare
+from .config import Config
+from .embed import Embedder
+from .errors import BuildLockedError
+from .lexical import Lexical
+from .models import Article, BuildReport, Document, Passage
+from .passages import make_passages
+from .sources import read_sources
+
+log = logging.getLogger(__name__)
+
+PIPELINE_VERSION = "1"  # bump when cleaning or chunking changes, to re-embed everything
+
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+def signature(config: Config, embedder: Embedder) -> str:
+    return json.dumps(
+        {"v": PIPELINE_VERSION, "model": embedder.name, "passages": asdict(config.passages)},
+        sort_keys=True,
+    )
+
+
+def writer_lock(data_dir: Path, timeout: float = 0) -> FileLock:
+    """The lock every writer (CLI or bot) holds for the length of a build."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    return FileLock(str(data_dir / "build.lock"), timeout=timeout)
+
+
+def embedding_input(article: Article, passage: Passage, with_title: bool) -> tuple[str, list]:
+    """The text the model sees and the sentence spans within it (title prefix shifts them)."""
+    prefix = f"{article.title}\n\n" if with_title and article.title else ""
+    spans = [
+        (a - passage.start + len(prefix), b - passage.start + len(prefix))
+        for a, b in passage.sentences
+    ]
+    return prefix + passage.text, spans
+
+
+def build(
+    config: Config,
+    embedder: Embedder,
+    sources: Sequence[Path] | None = None,
+    progress: Progress | None = None,
+    lock_timeout: float = 0,
+) -> BuildReport:
+    """Bring the index in `config.data_path` up to date with `sources`."""
+    data_dir = config.data_path
+    try:
+        with writer_lock(data_dir, lock_timeout):
+            return _build_locked(config, embedder, list(sources or config.source_paths), progress)
+    except Timeout:
+        raise BuildLockedError(
+            f"another build is running on {data_dir} (lock {data_dir / 'build.lock'})"
+        ) from None
+
+
+def _build_locked(config: Config, embedder: Embedder, sources: list[Path], progress) -> BuildReport:
+    t0 = time.perf_counter()
+    progress = progress or (lambda stage, done, total: None)
+    data_dir = config.data_path
+    conn = store.connect(data_dir)
+    try:
+        gen = store.current_generation(conn)
+        with store.transaction(conn):
+            store.rollback_unfinished(conn, gen)
+        _remove_stale_dirs(data_dir, keep={gen})
+
+        progress("reading", 0, 0)
+        read = read_sources(sources, config.index.max_file_bytes)
+        report = BuildReport(skipped=read.skipped, generation=gen)
+        docs = _dedupe(read.documents)
+        live = store.live_articles(conn, gen)
+        sig = signature(config, embedder)
+        same_pipeline = store.get_meta(conn, "signature") == sig
+
+        todo: list[Document] = []
+        for key, doc in docs.items():
+            old = live.get(key)
+            if old and same_pipeline and old[1] == doc.raw_hash:
+                report.unchanged += 1
+            else:
+                todo.append(doc)
+                if old:
+                    report.changed += 1
+                else:
+                    report.added += 1
+        gone = [key for key in live if key not in docs]
+        report.removed = len(gone)
+        if not todo and not gone and gen > 0:
+            report.seconds = time.perf_counter() - t0
+            return report
+
+        new_gen = gen + 1
+        retired = [live[k][0] for k in gone] + [live[d.key][0] for d in todo if d.key in live]
+        articles, passages = _prepare(todo, config, progress)
+        enc = _embed(articles, passages, config, embedder, progress)
+        next_article, next_passage = store.next_ids(conn)
+
+        article_rows, passage_rows, new_ids = [], [], []
+        for n, (art, parts) in enumerate(zip(articles, passages, strict=True)):
+            aid = next_article + n
+            article_rows.append(_article_row(art, aid, new_gen))
+            for p in parts:
+                pid = next_passage + len(new_ids)
+                new_ids.append(pid)
+                i = len(new_ids) - 1
+                rel = [(a - p.start, b - p.start) for a, b in p.sentences]
+                passage_rows.append((
+                    pid, aid, p.order, p.start, p.end, p.text, store.encode_sentences(rel),
+                    enc.vectors[i].tobytes(), enc.sentence_vectors[i].astype(np.float16).tobytes(),
+                ))  # fmt: skip
+        report.passages_embedded = len(new_ids)
+
+        progress("indexing", 0, 0)
+        old_ids, old_vecs = store.live_vectors(conn, gen, embedder.dim)
+        retired_pids = store.passage_ids_where(
+            conn, gen, "a.id IN (SELECT value FROM json_each(:ids))", {"ids": json.dumps(retired)}
+        )
+        keep = ~np.isin(old_ids, retired_pids)
+        all_ids = np.concatenate([old_ids[keep], np.asarray(new_ids, dtype=np.int64)])
+        all_vecs = np.concatenate([old_vecs[keep], enc.vectors.reshape(-1, embedder.dim)])
+        old_text_ids, old_texts = store.live_texts(conn, gen)
+        keep_t = ~np.isin(old_text_ids, retired_pids)
+        texts = [t for t, k in zip(old_texts, keep_t, strict=True) if k]
+        texts += [
+            f"{a.title}\n{p.text}" if a.title else p.text
+            for a, ps in zip(articles, passages, strict=True)
+            for p in ps
+        ]
+        _write_generation(
+            data_dir,
+            new_gen,
+            config,
+            all_ids,
+            all_vecs,
+            np.concatenate([old_text_ids[keep_t], np.asarray(new_ids, dtype=np.int64)]),
+            texts,
+        )
+
+        progress("committing", 0, 0)
+        with store.transaction(conn):
+            for row in article_rows:
+                store.insert_article(conn, row)
+            store.insert_passages(conn, passage_rows)
+            if retired:
+                conn.execute(
+                    "UPDATE articles SET removed_gen = ? WHERE id IN (SELECT value FROM json_each(?))",
+                    (new_gen, json.dumps(retired)),
+                )
+            store.set_meta(conn, "current_gen", str(new_gen))
+            store.set_meta(conn, "signature", sig)
+            store.set_meta(conn, "passages", str(len(all_ids)))
+            store.set_meta(conn, "dim", str(embedder.dim))
+        # Generations older than the previous one are no longer read by anyone.
+        oldest_kept = new_gen - max(1, config.index.keep_generations - 1)
+        with store.transaction(conn):
+            store.purge_removed(conn, oldest_kept)
+        _remove_stale_dirs(data_dir, keep=set(range(oldest_kept, new_gen + 1)))
+        report.generation = new_gen
+        report.seconds = time.perf_counter() - t0
+        return report
+    finally:
+        conn.close()
+
+
+def _dedupe(documents: list[Document]) -> dict[str, Document]:
+    out: dict[str, Document] = {}
+    for doc in documents:
+        if doc.key in out:
+            log.warning("duplicate article key %s: keeping the last one read", doc.key)
+        out[doc.key] = doc
+    return out
+
+
+def _prepare(
+    docs: list[Document], config: Config, progress
+) -> tuple[list[Article], list[list[Passage]]]:
+    articles, passages = [], []
+    pc = config.passages
+    for n, doc in enumerate(docs):
+        article = prepare(doc)
+        parts = make_passages(article.text, pc.target_words, pc.max_words, pc.overlap_sentences)
+        if not parts:
+            log.warning("no article text left after cleaning %s", doc.key)
+        articles.append(article)
+        passages.append(parts)
+        progress("cleaning", n + 1, len(docs))
+    return articles, passages
+
+
+def _embed(articles, passages, config: Config, embedder: Embedder, progress):
+    inputs = [
+        embedding_input(a, p, config.passages.title_in_embedding)
+        for a, ps in zip(articles, passages, strict=True)
+        for p in ps
+    ]
+    total = len(inputs)
+    done = 0
+
+    def tick(n: int) -> None:
+        nonlocal done
+        done += n
+        progress("embedding", done, total)
+
+    progress("embedding", 0, total)
+    if not inputs:
+        from .embed import Encoded
+
+        return Encoded(np.zeros((0, embedder.dim), np.float32), [])
+    return embedder.encode_passages([t for t, _ in inputs], [s for _, s in inputs], tick)
+
+
+def _article_row(art: Article, aid: int, gen: int) -> dict:
+    return {
+        "id": aid, "key": art.key, "path": art.path, "url": art.url, "title": art.title,
+        "outlet": art.outlet, "place": art.place, "published": art.published,
+        "raw_hash": art.raw_hash,
+        "content_hash": art.content_hash, "text": art.text, "added_gen": gen,
+    }  # fmt: skip
+
+
+def _write_generation(data_dir: Path, gen: int, config: Config, ids, vecs, text_ids, texts) -> None:
+    final = store.gen_dir(data_dir, gen)
+    tmp = final.with_name(final.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    shutil.rmtree(final, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    ic = config.index
+    index = vectors.make_index(
+        vecs, ids, exact_max=ic.exact_max_passages, dtype=ic.vector_dtype,
+        hnsw_m=ic.hnsw_m, hnsw_ef_search=ic.hnsw_ef_search,
+    )  # fmt: skip
+    vectors.write_index(index, tmp / "vectors.faiss")
+    Lexical.build(text_ids, texts).save(tmp / "bm25")
+    _fsync_tree(tmp)
+    os.replace(tmp, final)
+    _fsync_dir(data_dir)
+
+
+def _fsync_tree(root: Path) -> None:
+    for path in root.rglob("*"):
+        if path.is_file():
+            with open(path, "rb") as fh:
+                os.fsync(fh.fileno())
+    for path in [root, *[p for p in root.rglob("*") if p.is_dir()]]:
+        _fsync_dir(path)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _remove_stale_dirs(data_dir: Path, keep: set[int]) -> None:
+    for path in data_dir.glob("gen-*"):
+        name = path.name.removeprefix("gen-").removesuffix(".tmp")
+        if path.name.endswith(".tmp") or not name.isdigit() or int(name) not in keep:
+            shutil.rmtree(path, ignore_errors=True)

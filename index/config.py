@@ -1,0 +1,162 @@
+"""One typed configuration object, read from TOML and validated key by key.
+
+Every key has a default here and is documented in config.example.toml; an unknown key or
+a value of the wrong type fails with a ConfigError naming the key.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, get_args, get_origin, get_type_hints
+
+from .errors import ConfigError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_CORPUS = PROJECT_ROOT / "corpus" / "sample"
+
+
+def default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "newsdesk"
+
+
+@dataclass
+class ModelConfig:
+    name: str = ""  # sentence-transformers name or local path; empty = shipped MiniLM
+    device: str = "auto"  # auto | cpu | cuda | cuda:N
+    batch_size: int = 64
+    max_seq_length: int = 256
+    reranker: str = ""  # CrossEncoder name or path; empty = no reranking
+    rerank_candidates: int = 20
+
+
+@dataclass
+class PassageConfig:
+    target_words: int = 90
+    max_words: int = 160
+    overlap_sentences: int = 1
+    title_in_embedding: bool = True
+
+
+@dataclass
+class SearchConfig:
+    top_k: int = 3
+    mode: str = "hybrid"  # dense | bm25 | hybrid
+    min_score: float = 0.5  # calibrated relevance below which the answer is "not covered"
+    candidates: int = 50
+    collapse_similarity: float = 0.92  # passages this similar from other articles merge
+
+
+@dataclass
+class IndexConfig:
+    exact_max_passages: int = 200_000  # above this, build an approximate (HNSW) index
+    hnsw_m: int = 32
+    hnsw_ef_search: int = 128
+    vector_dtype: str = "float32"  # float32 | float16 | int8 (stored vectors)
+    max_file_bytes: int = 20_000_000
+    keep_generations: int = 2
+
+
+@dataclass
+class BotConfig:
+    token_env: str = "DISCORD_TOKEN"
+    guilds: list[int] = field(default_factory=list)  # empty = sync commands globally
+    admin_roles: list[int] = field(default_factory=list)
+    cooldown_seconds: float = 5.0
+    max_question_chars: int = 300
+    max_concurrent: int = 8
+    max_queue: int = 100
+    reindex_roots: list[str] = field(default_factory=list)  # allowed /reindex sources
+    view_timeout_seconds: float = 300.0
+
+
+@dataclass
+class Config:
+    data_dir: str = ""  # empty = $XDG_DATA_HOME/newsdesk
+    sources: list[str] = field(default_factory=list)  # empty = shipped sample coverage
+    model: ModelConfig = field(default_factory=ModelConfig)
+    passages: PassageConfig = field(default_factory=PassageConfig)
+    search: SearchConfig = field(default_factory=SearchConfig)
+    index: IndexConfig = field(default_factory=IndexConfig)
+    bot: BotConfig = field(default_factory=BotConfig)
+
+    @property
+    def data_path(self) -> Path:
+        return Path(self.data_dir).expanduser() if self.data_dir else default_data_dir()
+
+    @property
+    def source_paths(self) -> list[Path]:
+        return [Path(s).expanduser() for s in self.sources] or [SAMPLE_CORPUS]
+
+
+_CHOICES = {
+    "model.device": None,
+    "search.mode": {"dense", "bm25", "hybrid"},
+    "index.vector_dtype": {"float32", "float16", "int8"},
+}
+
+
+def _check_value(name: str, value: Any, typ: Any) -> Any:
+    origin = get_origin(typ)
+    if origin is list:
+        (item,) = get_args(typ)
+        if not isinstance(value, list):
+            raise ConfigError(f"config key '{name}' must be a list, got {value!r}")
+        return [_check_value(f"{name}[{i}]", v, item) for i, v in enumerate(value)]
+    if typ is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if (typ in (int, float) and isinstance(value, bool)) or not isinstance(value, typ):
+        raise ConfigError(f"config key '{name}' must be {typ.__name__}, got {value!r}")
+    if typ in (int, float) and value < 0:
+        raise ConfigError(f"config key '{name}' must not be negative, got {value!r}")
+    choices = _CHOICES.get(name)
+    if choices and value not in choices:
+        raise ConfigError(f"config key '{name}' must be one of {sorted(choices)}, got {value!r}")
+    return value
+
+
+def _build(cls: type, data: dict, prefix: str = "") -> Any:
+    hints = get_type_hints(cls)
+    known = {f.name for f in dataclasses.fields(cls)}
+    kwargs = {}
+    for key, value in data.items():
+        name = f"{prefix}{key}"
+        if key not in known:
+            raise ConfigError(f"unknown config key '{name}'")
+        typ = hints[key]
+        if dataclasses.is_dataclass(typ):
+            if not isinstance(value, dict):
+                raise ConfigError(f"config key '{name}' must be a table")
+            kwargs[key] = _build(typ, value, f"{name}.")
+        else:
+            kwargs[key] = _check_value(name, value, typ)
+    return cls(**kwargs)
+
+
+def from_dict(data: dict) -> Config:
+    """Validate a parsed TOML document into a Config."""
+    config = _build(Config, data)
+    if config.passages.max_words < config.passages.target_words:
+        raise ConfigError("config key 'passages.max_words' must be >= passages.target_words")
+    if config.search.top_k < 1:
+        raise ConfigError("config key 'search.top_k' must be at least 1")
+    return config
+
+
+def load(path: str | os.PathLike | None = None) -> Config:
+    """Load the config from `path`, else $NEWSDESK_CONFIG, else defaults."""
+    path = path or os.environ.get("NEWSDESK_CONFIG")
+    if not path:
+        return Config()
+    try:
+        with open(path, "rb") as fh:
+            data = tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {path}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+    return from_dict(data)

@@ -1,0 +1,269 @@
+"""The engine as a library: `Engine.open(config).ask(question)`.
+
+Holds the model and the current generation's indexes; every query takes one immutable
+snapshot, so a build switching generations never changes an answer midway. The CLI and
+the bot are thin layers over this class.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import sqlite3
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from . import store, vectors
+from .build import Progress, build
+from .config import Config
+from .embed import Embedder
+from .errors import IndexMissingError, QueryError
+from .lexical import Lexical
+from .models import Answer, BuildReport, Hit, Source
+from .search import Candidate, best_sentence, collapse, order_candidates
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    gen: int
+    index: faiss.Index
+    lexical: Lexical
+
+
+class Engine:
+    def __init__(self, config: Config, embedder: Embedder | None = None):
+        self.config = config
+        self.data_dir: Path = config.data_path
+        self._embedder = embedder
+        self._snap: Snapshot | None = None
+        self._local = threading.local()
+        self._reload_lock = threading.Lock()
+        self._checked = 0.0
+
+    @classmethod
+    def open(cls, config: Config, embedder: Embedder | None = None) -> Engine:
+        """Load the model and the current index (IndexMissingError when none is built)."""
+        engine = cls(config, embedder)
+        engine.embedder  # noqa: B018 - load the model now, not on the first question
+        engine.reload()
+        return engine
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            m = self.config.model
+            self._embedder = Embedder(m.name, m.device, m.batch_size, m.max_seq_length)
+        return self._embedder
+
+    # --- storage -----------------------------------------------------------------------
+
+    def _conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            if not (self.data_dir / store.DB_NAME).exists():
+                raise IndexMissingError(f"no index in {self.data_dir}: run `newsdesk index` first")
+            conn = self._local.conn = store.connect(self.data_dir, readonly=True)
+        return conn
+
+    @property
+    def generation(self) -> int:
+        return self._snap.gen if self._snap else 0
+
+    def has_index(self) -> bool:
+        try:
+            return store.current_generation(self._conn()) > 0
+        except IndexMissingError:
+            return False
+
+    def reload(self) -> bool:
+        """Load the newest generation if it changed; on a bad file keep the one in use."""
+        with self._reload_lock:
+            gen = store.current_generation(self._conn())
+            if gen == 0:
+                raise IndexMissingError(f"no index in {self.data_dir}: run `newsdesk index` first")
+            if self._snap and self._snap.gen == gen:
+                return False
+            directory = store.gen_dir(self.data_dir, gen)
+            expected = int(store.get_meta(self._conn(), "passages", "-1"))
+            try:
+                index = vectors.read_index(
+                    directory / "vectors.faiss", expected if expected >= 0 else None
+                )
+                lexical = Lexical.load(directory / "bm25")
+            except Exception:
+                if self._snap is None:
+                    raise
+                log.exception("generation %d failed to load; still serving %d", gen, self._snap.gen)
+                return False
+            vectors.set_ef_search(index, self.config.index.hnsw_ef_search)
+            self._snap = Snapshot(gen, index, lexical)
+            log.info("serving generation %d (%d passages)", gen, index.ntotal)
+            return True
+
+    def _snapshot(self) -> Snapshot:
+        now = time.monotonic()
+        if self._snap is None or now - self._checked > 1.0:
+            self._checked = now
+            self.reload()
+        assert self._snap is not None
+        return self._snap
+
+    # --- building ----------------------------------------------------------------------
+
+    def build(
+        self,
+        sources: Sequence[Path] | None = None,
+        progress: Progress | None = None,
+        lock_timeout: float = 0,
+    ) -> BuildReport:
+        report = build(self.config, self.embedder, sources, progress, lock_timeout)
+        self._checked = 0.0
+        self.reload()
+        return report
+
+    # --- asking ------------------------------------------------------------------------
+
+    def ask(
+        self,
+        question: str,
+        *,
+        k: int | None = None,
+        mode: str | None = None,
+        outlets: Sequence[str] | None = None,
+        since: str | None = None,
+        until: str | None = None,
+    ) -> Answer:
+        """The best passages for `question`, or covered=False when none is relevant enough."""
+        ranked = self.retrieve(question, k=k, mode=mode, outlets=outlets, since=since, until=until)
+        covered = bool(ranked.hits) and ranked.hits[0].score >= self.config.search.min_score
+        return Answer(question.strip(), covered, ranked.hits if covered else [], ranked.mode)
+
+    def retrieve(
+        self, question, *, k=None, mode=None, outlets=None, since=None, until=None
+    ) -> Answer:
+        """Ranked hits with scores, without the not-covered decision (used by eval)."""
+        question = (question or "").strip()
+        if not question:
+            raise QueryError("the question is empty")
+        sc = self.config.search
+        k = k or sc.top_k
+        mode = mode or sc.mode
+        if mode not in ("dense", "bm25", "hybrid"):
+            raise QueryError(f"unknown search mode {mode!r}: use dense, bm25 or hybrid")
+        snap = self._snapshot()
+        conn = self._conn()
+        allowed = self._filter_ids(snap.gen, outlets, since, until)
+        qvec = self.embedder.encode_queries([question])[0]
+        n = max(sc.candidates, k * 4)
+        d_scores, d_ids = vectors.search(snap.index, qvec[None, :], n, allowed)
+        dense = (d_ids[0], d_scores[0])
+        lexical = (
+            snap.lexical.search(question, n, allowed)
+            if mode != "dense"
+            else (np.empty(0, np.int64), None)
+        )
+        order = order_candidates(mode, dense, lexical)[: max(k * 4, 20)]
+        rows = store.get_passages(conn, order, self.embedder.dim)
+        cands = [
+            Candidate(pid, rows[pid].article_id, rows[pid].vector, float(rows[pid].vector @ qvec))
+            for pid in order
+            if pid in rows
+        ]
+        groups = collapse(cands, sc.collapse_similarity, k)
+        arts = store.articles_by_id(conn, [c.article_id for g in groups for c in (g[0], *g[1])])
+        hits = []
+        for head, copies in groups:
+            row = rows[head.passage_id]
+            start, end = best_sentence(qvec, row.sentence_vectors, row.sentences)
+            hits.append(
+                Hit(
+                    passage_id=head.passage_id,
+                    text=row.text,
+                    quote=row.text[start:end],
+                    quote_start=start,
+                    score=round(head.relevance, 4),
+                    source=_source(arts[head.article_id]),
+                    also=[_source(arts[c.article_id]) for c in copies],
+                )
+            )
+        return Answer(question, bool(hits), hits, mode)
+
+    def _filter_ids(self, gen, outlets, since, until) -> np.ndarray | None:
+        clauses, params = [], {}
+        if outlets:
+            known = {o.lower(): o for o in store.outlets(self._conn(), gen)}
+            missing = [o for o in outlets if o.lower() not in known]
+            if missing:
+                raise QueryError(
+                    f"unknown outlet {missing[0]!r}; known: {', '.join(sorted(known.values())) or 'none'}"
+                )
+            names = [known[o.lower()] for o in outlets]
+            clauses.append(f"a.outlet IN ({', '.join(f':o{i}' for i in range(len(names)))})")
+            params.update({f"o{i}": v for i, v in enumerate(names)})
+        for name, value, op in (("since", since, ">="), ("until", until, "<=")):
+            if value:
+                clauses.append(f"a.published != '' AND a.published {op} :{name}")
+                params[name] = parse_iso_date(value, name)
+        if not clauses:
+            return None
+        return store.passage_ids_where(self._conn(), gen, " AND ".join(clauses), params)
+
+    # --- listing -----------------------------------------------------------------------
+
+    def sources(self, search: str = "") -> list[store.ArticleRow]:
+        return store.list_articles(self._conn(), self._snapshot().gen, search)
+
+    def article(self, article_id: int) -> store.ArticleRow | None:
+        return store.get_article(self._conn(), self._snapshot().gen, article_id)
+
+    def outlets(self) -> list[str]:
+        return store.outlets(self._conn(), self._snapshot().gen)
+
+    # --- feedback ----------------------------------------------------------------------
+
+    def record_feedback(
+        self, question: str, passage_ids: list[int], user_id: int, vote: int
+    ) -> None:
+        """Store a 👍 (+1) / 👎 (-1); the user id is kept only as a salted hash."""
+        conn = sqlite3.connect(self.data_dir / "feedback.sqlite", timeout=10)
+        try:
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS feedback (id INTEGER PRIMARY KEY, at TEXT NOT NULL,"
+                " question TEXT NOT NULL, passage_ids TEXT NOT NULL, user_hash TEXT NOT NULL,"
+                " vote INTEGER NOT NULL)"
+            )
+            user_hash = hashlib.sha256(f"newsdesk:{user_id}".encode()).hexdigest()[:32]
+            with conn:
+                conn.execute(
+                    "INSERT INTO feedback (at, question, passage_ids, user_hash, vote)"
+                    " VALUES (datetime('now'), ?, ?, ?, ?)",
+                    (question, ",".join(map(str, passage_ids)), user_hash, vote),
+                )
+        finally:
+            conn.close()
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+
+def parse_iso_date(value: str, name: str = "date") -> str:
+    try:
+        return date.fromisoformat(value.strip()).isoformat()
+    except ValueError:
+        raise QueryError(f"{name} must be a date like 2025-02-28, got {value!r}") from None
+
+
+def _source(a: store.ArticleRow) -> Source:
+    return Source(a.id, a.title, a.outlet, a.published, a.url, a.path)

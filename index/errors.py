@@ -1,0 +1,29 @@
+"""Exceptions a user can act on; the CLI and the bot turn them into one clear message."""
+
+
+class NewsdeskError(Exception):
+    """Base class for errors with a message meant for the user."""
+
+
+class ConfigError(NewsdeskError):
+    """The configuration names an unknown key or holds a bad value."""
+
+
+class IndexMissingError(NewsdeskError):
+    """No index has been built in the data directory yet."""
+
+
+class IndexCorruptError(NewsdeskError):
+    """An index file is truncated or unreadable."""
+
+
+class BuildLockedError(NewsdeskError):
+    """Another build holds the writer lock."""
+
+
+class SourceError(NewsdeskError):
+    """A source path does not exist or is outside the allowed roots."""
+
+
+class QueryError(NewsdeskError):
+    """A question or filter is unusable (empty, too long, bad date, unknown outlet)."""

@@ -1,0 +1,118 @@
+"""Plain data passed between the index modules, the CLI and the bot."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(slots=True)
+class Document:
+    """One article as read from a source, before cleaning.
+
+    `key` identifies the article across builds (path, plus a record id for multi-record
+    files); `raw_hash` is the hash of what was read, so unchanged articles are skipped
+    without cleaning. `text` is `clean_needed`-dependent: scraped text still holds page
+    furniture, while HTML/feeds arrive as extracted main text.
+    """
+
+    key: str
+    path: str
+    raw_hash: str
+    text: str
+    title: str = ""
+    outlet: str = ""
+    published: str = ""  # ISO date YYYY-MM-DD, or empty when the source does not say
+    url: str = ""
+    place: str = ""
+    scraped: bool = True  # True when `text` still needs page-furniture cleaning
+
+
+@dataclass(slots=True)
+class Article:
+    """A cleaned article ready to be split into passages."""
+
+    key: str
+    path: str
+    content_hash: str
+    text: str
+    raw_hash: str = ""
+    title: str = ""
+    outlet: str = ""
+    published: str = ""
+    url: str = ""
+    place: str = ""
+
+
+@dataclass(slots=True)
+class Passage:
+    """A run of whole sentences; `start`/`end` are character offsets into the article text.
+
+    `sentences` holds (start, end) offsets of each sentence, also into the article text.
+    """
+
+    order: int
+    start: int
+    end: int
+    text: str
+    sentences: list[tuple[int, int]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Source:
+    """Citation of one article that carried a hit."""
+
+    article_id: int
+    title: str
+    outlet: str
+    published: str
+    url: str
+    path: str
+
+
+@dataclass(slots=True)
+class Hit:
+    """One quoted passage. `quote` is the answering sentence within `text`."""
+
+    passage_id: int
+    text: str
+    quote: str
+    quote_start: int  # offset of `quote` within `text`
+    score: float
+    source: Source
+    also: list[Source] = field(default_factory=list)  # syndicated copies elsewhere
+
+    @property
+    def sources(self) -> list[Source]:
+        return [self.source, *self.also]
+
+
+@dataclass(slots=True)
+class Answer:
+    question: str
+    covered: bool
+    hits: list[Hit]
+    mode: str = "hybrid"
+
+
+@dataclass(slots=True)
+class BuildReport:
+    added: int = 0
+    changed: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    passages_embedded: int = 0
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
+    generation: int = 0
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict:
+        return {
+            "added": self.added,
+            "changed": self.changed,
+            "removed": self.removed,
+            "unchanged": self.unchanged,
+            "passages_embedded": self.passages_embedded,
+            "skipped": [{"path": p, "reason": r} for p, r in self.skipped],
+            "generation": self.generation,
+            "seconds": round(self.seconds, 3),
+        }

@@ -1,0 +1,272 @@
+"""SQLite storage of articles and passages, and the generation directories beside it.
+
+Layout of a data directory:
+  newsdesk.sqlite        articles, passages (with their vectors), meta
+  gen-000007/            the files of generation 7: vectors.faiss, bm25/
+  feedback.sqlite        answer feedback (kept apart so builds never block it)
+  build.lock             the single-writer lock
+
+Rows carry the generation that added them and the one that removed them, so a reader
+of generation G sees exactly the rows of G while a build prepares G+1. The switch to a
+new generation is one SQLite commit of `current_gen`, made after its files are on disk.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+DB_NAME = "newsdesk.sqlite"
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS articles (
+    id INTEGER PRIMARY KEY,
+    key TEXT NOT NULL,
+    path TEXT NOT NULL DEFAULT '',
+    url TEXT NOT NULL DEFAULT '',
+    title TEXT NOT NULL DEFAULT '',
+    outlet TEXT NOT NULL DEFAULT '',
+    place TEXT NOT NULL DEFAULT '',
+    published TEXT NOT NULL DEFAULT '',
+    raw_hash TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    text TEXT NOT NULL,
+    added_gen INTEGER NOT NULL,
+    removed_gen INTEGER
+);
+CREATE INDEX IF NOT EXISTS articles_live ON articles(removed_gen, key);
+CREATE TABLE IF NOT EXISTS passages (
+    id INTEGER PRIMARY KEY,
+    article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    ord INTEGER NOT NULL,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    sentences TEXT NOT NULL,  -- JSON [[start, end], ...] relative to the passage text
+    vector BLOB NOT NULL,  -- float32 (dim,)
+    sentence_vectors BLOB NOT NULL  -- float16 (n_sentences, dim)
+);
+CREATE INDEX IF NOT EXISTS passages_article ON passages(article_id);
+"""
+
+LIVE = "a.added_gen <= :gen AND (a.removed_gen IS NULL OR a.removed_gen > :gen)"
+
+
+@dataclass(slots=True)
+class ArticleRow:
+    id: int
+    key: str
+    path: str
+    url: str
+    title: str
+    outlet: str
+    place: str
+    published: str
+    raw_hash: str
+    content_hash: str
+    passages: int = 0
+
+
+@dataclass(slots=True)
+class PassageRow:
+    id: int
+    article_id: int
+    ord: int
+    text: str
+    sentences: list[tuple[int, int]]
+    vector: np.ndarray
+    sentence_vectors: np.ndarray
+
+
+def connect(data_dir: Path, readonly: bool = False) -> sqlite3.Connection:
+    path = data_dir / DB_NAME
+    if readonly:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+    else:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.executescript(SCHEMA)
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute("PRAGMA busy_timeout=10000")
+    return conn
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def get_meta(conn: sqlite3.Connection, key: str, default: str = "") -> str:
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    return row[0] if row else default
+
+
+def set_meta(conn: sqlite3.Connection, key: str, value: str) -> None:
+    conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
+
+
+def current_generation(conn: sqlite3.Connection) -> int:
+    return int(get_meta(conn, "current_gen", "0"))
+
+
+def gen_dir(data_dir: Path, gen: int) -> Path:
+    return data_dir / f"gen-{gen:06d}"
+
+
+def live_articles(conn: sqlite3.Connection, gen: int) -> dict[str, tuple[int, str]]:
+    """key -> (article id, raw hash) of the articles in generation `gen`."""
+    rows = conn.execute(
+        f"SELECT a.key, a.id, a.raw_hash FROM articles a WHERE {LIVE}", {"gen": gen}
+    )
+    return {key: (aid, raw) for key, aid, raw in rows}
+
+
+def next_ids(conn: sqlite3.Connection) -> tuple[int, int]:
+    a = conn.execute("SELECT COALESCE(MAX(id), 0) FROM articles").fetchone()[0]
+    p = conn.execute("SELECT COALESCE(MAX(id), 0) FROM passages").fetchone()[0]
+    return a + 1, p + 1
+
+
+def insert_article(conn: sqlite3.Connection, row: dict) -> None:
+    cols = ", ".join(row)
+    conn.execute(
+        f"INSERT INTO articles ({cols}) VALUES ({', '.join('?' * len(row))})", list(row.values())
+    )
+
+
+def insert_passages(conn: sqlite3.Connection, rows: Iterable[tuple]) -> None:
+    conn.executemany(
+        "INSERT INTO passages (id, article_id, ord, start, end, text, sentences, vector,"
+        " sentence_vectors) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        rows,
+    )
+
+
+def encode_sentences(spans: list[tuple[int, int]]) -> str:
+    return json.dumps(spans, separators=(",", ":"))
+
+
+def live_vectors(conn: sqlite3.Connection, gen: int, dim: int) -> tuple[np.ndarray, np.ndarray]:
+    """(ids (n,) int64, vectors (n, dim) float32) of the passages in generation `gen`."""
+    rows = conn.execute(
+        f"SELECT p.id, p.vector FROM passages p JOIN articles a ON a.id = p.article_id"
+        f" WHERE {LIVE} ORDER BY p.id",
+        {"gen": gen},
+    ).fetchall()
+    ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+    vecs = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), dim)
+    return ids, vecs
+
+
+def live_texts(conn: sqlite3.Connection, gen: int) -> tuple[np.ndarray, list[str]]:
+    """(ids, 'title + passage' texts) of generation `gen`, for the lexical index."""
+    rows = conn.execute(
+        f"SELECT p.id, a.title, p.text FROM passages p JOIN articles a ON a.id = p.article_id"
+        f" WHERE {LIVE} ORDER BY p.id",
+        {"gen": gen},
+    ).fetchall()
+    ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+    return ids, [f"{t}\n{x}" if t else x for _, t, x in rows]
+
+
+def purge_removed(conn: sqlite3.Connection, before_gen: int) -> int:
+    """Delete articles (and, by cascade, passages) no generation >= `before_gen` needs."""
+    cur = conn.execute(
+        "DELETE FROM articles WHERE removed_gen IS NOT NULL AND removed_gen <= ?", (before_gen,)
+    )
+    return cur.rowcount
+
+
+def rollback_unfinished(conn: sqlite3.Connection, gen: int) -> None:
+    """Undo rows a crashed build wrote for a generation that never became current."""
+    conn.execute("DELETE FROM articles WHERE added_gen > ?", (gen,))
+    conn.execute("UPDATE articles SET removed_gen = NULL WHERE removed_gen > ?", (gen,))
+
+
+_ARTICLE_COLS = "a.id, a.key, a.path, a.url, a.title, a.outlet, a.place, a.published, a.raw_hash, a.content_hash"
+
+
+def list_articles(conn: sqlite3.Connection, gen: int, search: str = "") -> list[ArticleRow]:
+    sql = (
+        f"SELECT {_ARTICLE_COLS}, (SELECT COUNT(*) FROM passages p WHERE p.article_id = a.id)"
+        f" FROM articles a WHERE {LIVE}"
+    )
+    params: dict = {"gen": gen}
+    if search:
+        sql += " AND (a.title LIKE :q OR a.outlet LIKE :q OR a.url LIKE :q OR a.path LIKE :q)"
+        params["q"] = f"%{search}%"
+    sql += " ORDER BY a.published DESC, a.title"
+    return [ArticleRow(*r) for r in conn.execute(sql, params)]
+
+
+def get_article(conn: sqlite3.Connection, gen: int, article_id: int) -> ArticleRow | None:
+    row = conn.execute(
+        f"SELECT {_ARTICLE_COLS}, (SELECT COUNT(*) FROM passages p WHERE p.article_id = a.id)"
+        f" FROM articles a WHERE {LIVE} AND a.id = :id",
+        {"gen": gen, "id": article_id},
+    ).fetchone()
+    return ArticleRow(*row) if row else None
+
+
+def get_passages(conn: sqlite3.Connection, ids: list[int], dim: int) -> dict[int, PassageRow]:
+    if not ids:
+        return {}
+    marks = ",".join("?" * len(ids))
+    out = {}
+    for pid, aid, ord_, text, sents, vec, svec in conn.execute(
+        f"SELECT id, article_id, ord, text, sentences, vector, sentence_vectors FROM passages"
+        f" WHERE id IN ({marks})",
+        ids,
+    ):
+        spans = [tuple(s) for s in json.loads(sents)]
+        out[pid] = PassageRow(
+            pid,
+            aid,
+            ord_,
+            text,
+            spans,
+            np.frombuffer(vec, dtype=np.float32),
+            np.frombuffer(svec, dtype=np.float16).reshape(-1, dim).astype(np.float32),
+        )
+    return out
+
+
+def articles_by_id(conn: sqlite3.Connection, ids: Iterable[int]) -> dict[int, ArticleRow]:
+    ids = list(set(ids))
+    if not ids:
+        return {}
+    marks = ",".join("?" * len(ids))
+    rows = conn.execute(f"SELECT {_ARTICLE_COLS}, 0 FROM articles a WHERE a.id IN ({marks})", ids)
+    return {r[0]: ArticleRow(*r) for r in rows}
+
+
+def passage_ids_where(conn: sqlite3.Connection, gen: int, where: str, params: dict) -> np.ndarray:
+    """Ids of live passages whose article matches `where` (used for search filters)."""
+    rows = conn.execute(
+        f"SELECT p.id FROM passages p JOIN articles a ON a.id = p.article_id WHERE {LIVE} AND {where}",
+        {"gen": gen, **params},
+    ).fetchall()
+    return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+
+
+def outlets(conn: sqlite3.Connection, gen: int) -> list[str]:
+    rows = conn.execute(
+        f"SELECT DISTINCT a.outlet FROM articles a WHERE {LIVE} AND a.outlet != '' ORDER BY 1",
+        {"gen": gen},
+    )
+    return [r[0] for r in rows]

@@ -1,0 +1,1 @@
+"""newsdesk: answers questions about news coverage by quoting the passages that answer them."""

@@ -1,0 +1,103 @@
+"""Turning answers, build reports and source lists into terminal text or JSON documents."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from index.models import Answer, BuildReport, Hit
+from index.store import ArticleRow
+
+NOT_COVERED = "The coverage doesn't address this question."
+
+
+def hit_dict(hit: Hit) -> dict:
+    s = hit.source
+    return {
+        "text": hit.text,
+        "quote": hit.quote,
+        "score": hit.score,
+        "title": s.title,
+        "outlet": s.outlet,
+        "published": s.published,
+        "url": s.url,
+        "path": s.path,
+        "article_id": s.article_id,
+        "passage_id": hit.passage_id,
+        "also": [asdict(o) for o in hit.also],
+    }
+
+
+def answer_dict(answer: Answer) -> dict:
+    return {
+        "question": answer.question,
+        "covered": answer.covered,
+        "mode": answer.mode,
+        "hits": [hit_dict(h) for h in answer.hits],
+    }
+
+
+def dumps(doc: object) -> str:
+    return json.dumps(doc, ensure_ascii=False, indent=2)
+
+
+def cite(hit: Hit) -> str:
+    parts = []
+    for s in hit.sources:
+        bits = [b for b in (s.outlet, s.published) if b]
+        parts.append(f"{s.title or '(untitled)'}" + (f" — {', '.join(bits)}" if bits else ""))
+    return "; ".join(parts)
+
+
+def print_answer(console: Console, answer: Answer) -> None:
+    console.print(f"[bold]Q:[/bold] {escape(answer.question)}\n")
+    if not answer.covered:
+        console.print(NOT_COVERED)
+        return
+    for n, hit in enumerate(answer.hits, 1):
+        before = hit.text[: hit.quote_start]
+        after = hit.text[hit.quote_start + len(hit.quote) :]
+        console.print(
+            f"[bold]{n}.[/bold] [dim](score {hit.score:.2f})[/dim] "
+            f"{escape(before)}[bold yellow]{escape(hit.quote)}[/bold yellow]{escape(after)}"
+        )
+        for s in hit.sources:
+            meta = " · ".join(b for b in (s.outlet, s.published) if b)
+            console.print(
+                f"   — [italic]{escape(s.title or '(untitled)')}[/italic]"
+                + (f" ({escape(meta)})" if meta else "")
+            )
+            console.print(f"     {escape(s.url or s.path)}", style="dim", soft_wrap=True)
+        console.print()
+
+
+def print_report(console: Console, report: BuildReport) -> None:
+    console.print(
+        f"added {report.added}, changed {report.changed}, removed {report.removed}, "
+        f"unchanged {report.unchanged}; passages embedded {report.passages_embedded} "
+        f"(generation {report.generation}, {report.seconds:.1f}s)"
+    )
+    for path, reason in report.skipped:
+        console.print(f"  skipped {escape(path)}: {escape(reason)}", style="yellow")
+
+
+def article_dict(a: ArticleRow) -> dict:
+    return {
+        "id": a.id, "title": a.title, "outlet": a.outlet, "published": a.published,
+        "url": a.url, "path": a.path, "place": a.place, "passages": a.passages,
+        "content_hash": a.content_hash,
+    }  # fmt: skip
+
+
+def print_sources(console: Console, rows: list[ArticleRow]) -> None:
+    table = Table("id", "title", "outlet", "date", "passages")
+    for a in rows:
+        table.add_row(
+            str(a.id), escape(a.title or a.path), escape(a.outlet), a.published, str(a.passages)
+        )
+    console.print(table)
+    console.print(f"{len(rows)} articles")
