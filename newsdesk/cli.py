@@ -50,6 +50,7 @@ def _parser() -> argparse.ArgumentParser:
     src = sub.add_parser("sources", help="list the indexed articles")
     src.add_argument("search", nargs="?", default="")
     src.add_argument("--json", action="store_true")
+    sub.add_parser("run", help="start the Discord bot (token from $DISCORD_TOKEN)")
     return p
 
 
@@ -135,4 +136,10 @@ def cmd_sources(args, config: Config, console: Console) -> int:
     return 0
 
 
-COMMANDS = {"index": cmd_index, "ask": cmd_ask, "sources": cmd_sources}
+def cmd_run(args, config: Config, console: Console) -> int:
+    from bot.app import run
+
+    return run(config)
+
+
+COMMANDS = {"index": cmd_index, "ask": cmd_ask, "sources": cmd_sources, "run": cmd_run}
