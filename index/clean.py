@@ -1,0 +1,261 @@
+"""Take page furniture out of scraped news-page text, keeping every sentence of the article.
+
+The page is cut into units (one per line, hard-wrapped prose re-joined) and each unit is
+classified from its own features: terminal punctuation, word count, share of capitalised
+words, pipe-separated tokens, contact details and a small boilerplate vocabulary. Position
+matters too: a block heading such as "Trending" or "Related Articles" opens a list that lasts
+until article prose resumes (two prose paragraphs in a row), and a comment-section heading
+after the article ends it. Only prose survives, so headings, captions, menus and link lists
+never reach the index and can never be quoted.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from difflib import SequenceMatcher
+
+
+@dataclass
+class CleanResult:
+    """The article body (paragraphs joined by a blank line), its headline and what was cut."""
+
+    text: str
+    title: str
+    removed: list[str] = field(default_factory=list)
+
+
+# A sentence ends in . ! ? or an ellipsis, possibly inside closing quotes or brackets.
+_TERMINAL = re.compile(r"[.!?…][\"'”’»)\]]*$")
+_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
+_BULLET = re.compile(r"^[•·▪►◦‣*-]\s+")
+_EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
+_PHONE = re.compile(r"(?<![\w/-])\+?\(?\d[\d ().-]{7,}\d(?![\w/-])")
+# Link bars, bylines and breadcrumbs: "A | B | C", "Home » World", "Privacy · Terms".
+_NAV_SEP = re.compile(r"\s[|»›>•·/]\s|\s?\|\s?")
+_CONTACT_LABEL = re.compile(
+    r"^(e-?mail|phone|tel|telephone|fax|mobile|call us|contact|address)\b", re.I
+)
+
+# Lines that start like this are furniture whatever their length: calls to action, credits,
+# metadata labels. Each cue needs its own follow-up so that body sentences ("Shares fell",
+# "Photographs showed") do not match.
+_START_CUES = re.compile(
+    r"^(advertisement\b|sponsored\b|skip to\b|back to top\b|read (more|also|next)\b|also read\b"
+    r"|see also\b|related\s*(:|articles?|stories|news|posts|coverage|content|topics)"
+    r"|more\s*:|click here\b|sign (up|in)\b|log ?in\b|subscribe\b|follow (us|@)|connect (with )?us\b"
+    r"|share\s*(this|on|via|:|the article|article)\b|(photo|image|picture|video|credit|caption|"
+    r"source|file photo|tags?|topics|filed under)s?\s*:|(photo|image|picture)s? (credit|by|courtesy)"
+    r"|leave a (reply|comment)|your email address|we use cookies|this (web)?site uses cookies"
+    r"|by (continuing|using) (to )?(use|browse|this)|accept (all )?cookies|cookie (settings|policy)"
+    r"|download (our|the) app|get the app|give feedback"
+    r"|(last )?(updated|published|posted|created|modified)\b\s*(on|at)?\s*(:|\d|(jan|feb|mar|apr"
+    r"|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d)"
+    r"|\((with inputs from|(additional )?reporting by|editing by|writing by|compiled by))",
+    re.I,
+)
+# Phrases no article sentence contains; they mark a unit as furniture anywhere in it.
+_ANY_CUES = re.compile(
+    r"(©|\(c\)\s*\d{4}|copyright\s*(©|\(c\))?\s*\d{4}|all rights reserved|required fields are"
+    r" marked|will not be published|we use cookies|uses cookies|by continuing to (use|browse)"
+    r"|(subscribe|sign up) (to|for) (our|the) newsletter|back to top|skip to (main )?content"
+    r"|privacy policy|terms of (use|service))",
+    re.I,
+)
+_SOCIAL = {
+    "facebook", "twitter", "x", "linkedin", "quora", "youtube", "rss", "instagram", "whatsapp",
+    "telegram", "reddit", "pinterest", "email", "e-mail", "tiktok", "threads", "bluesky",
+    "flipboard", "print", "copy", "link", "share", "mastodon", "snapchat",
+}  # fmt: skip
+
+# A block heading is a short line made only of these words, with at least one anchor.
+_BLOCK_ANCHORS = {
+    "trending", "latest", "most", "related", "recommended", "also", "more", "top", "picks",
+    "opinion", "opinions", "blog", "blogs", "interview", "interviews", "popular", "sponsored",
+    "missed", "headlines",
+}  # fmt: skip
+_BLOCK_WORDS = _BLOCK_ANCHORS | {
+    "news", "read", "viewed", "shared", "emailed", "articles", "article", "stories", "story",
+    "posts", "content", "you", "may", "might", "like", "from", "the", "this", "for", "in", "case",
+    "it", "what", "to", "now", "partner", "around", "web", "videos", "video", "watch", "reads",
+    "must", "dont", "don't", "miss", "on", "our", "editors", "editor's", "and", "links", "today",
+    "next",
+}  # fmt: skip
+_BLOCK_START = re.compile(
+    r"^(more (from|on|in|stories|news)\b|you (may|might) also\b|about the author\b)", re.I
+)
+# After the article, these open the comment section: nothing later is article text.
+_TERMINAL_HEADING = re.compile(
+    r"^((\d+\s+)?comments?|leave a (reply|comment)|post a comment|join the (conversation|"
+    r"discussion)|(show|view|load|read) (all )?comments?|what do you think\??)$",
+    re.I,
+)
+_CONNECTIVES = {
+    "the", "a", "an", "of", "to", "in", "with", "and", "or", "but", "for", "on", "at", "by",
+    "from", "that", "as", "said", "is", "was", "were", "are", "has", "had", "have", "its", "his",
+    "her", "their", "who", "which", "than",
+}  # fmt: skip
+
+
+def clean_text(raw: str, title: str = "") -> CleanResult:
+    """Return the article body of scraped page text, its headline and the lines removed.
+
+    `title`, when given, is used as the headline (and its echoes are removed); otherwise
+    the first substantial heading-like line before the body is taken.
+    """
+    units = _units(raw)
+    kinds = [_kind(u) for u in units]
+    states = _states(units, kinds)
+    title = title.strip() or _detect_title(units, kinds, states)
+    kept: list[str] = []
+    removed: list[str] = []
+    for unit, kind, (in_list, closed) in zip(units, kinds, states, strict=True):
+        text = _BULLET.sub("", unit)
+        if closed or in_list or kind != "prose" or _echoes(text, title, kept):
+            removed.append(unit)
+        else:
+            kept.append(text)
+    return CleanResult(text="\n\n".join(kept), title=title, removed=removed)
+
+
+def is_prose(line: str) -> bool:
+    """True when a line reads as article text: sentences, not a heading, caption or link."""
+    text = _BULLET.sub("", " ".join(line.split()))
+    words = text.split()
+    if not words:
+        return False
+    caps = _cap_share(text)
+    if _TERMINAL.search(text):
+        plain_stop = text.rstrip("\"'”’»)]").endswith(".") and not text.endswith("...")
+        lower_words = any(w[0].islower() for w in _WORD.findall(text))
+        if plain_stop:
+            return len(words) >= 2 and (lower_words or len(words) >= 6)
+        return len(words) >= 3 and caps < 0.6  # "?", "!", "..." also end headlines
+    # A long run of mostly lower-case words is prose that just lacks a final stop.
+    return len(words) >= 12 and caps < 0.5
+
+
+def is_block_heading(line: str) -> bool:
+    """True for a heading that opens a list of other stories ("Trending", "Most Read")."""
+    text = " ".join(line.split())
+    if _TERMINAL_HEADING.match(text):
+        return True
+    if is_prose(text) or len(text.split()) > 6:
+        return False
+    if _BLOCK_START.match(text):
+        return True
+    tokens = [t.lower().replace("’", "'") for t in re.findall(r"[\w'’]+", text)]
+    tokens = [t for t in tokens if not t.isdigit()]
+    return bool(tokens) and set(tokens) <= _BLOCK_WORDS and bool(set(tokens) & _BLOCK_ANCHORS)
+
+
+def _units(raw: str) -> list[str]:
+    """Split text into lines, re-joining lines of hard-wrapped prose within a paragraph."""
+    units: list[str] = []
+    for block in re.split(r"\n\s*\n", raw.replace("\r\n", "\n").replace("\r", "\n")):
+        lines = [" ".join(line.split()) for line in block.split("\n")]
+        start = len(units)
+        for line in filter(None, lines):
+            if len(units) > start and _continues(units[-1], line):
+                units[-1] = f"{units[-1]} {line}"
+            else:
+                units.append(line)
+    return units
+
+
+def _continues(prev: str, line: str) -> bool:
+    """True when `line` carries on the sentence that `prev` leaves unfinished."""
+    if _TERMINAL.search(prev) or prev.endswith(":") or _kind(prev) == "furniture":
+        return False
+    if line[0].islower():
+        return True
+    last = prev.split()[-1].lower()
+    return (
+        len(prev.split()) >= 6
+        and _cap_share(prev) < 0.5
+        and (last in _CONNECTIVES or prev[-1] in ",;")
+    )
+
+
+def _kind(unit: str) -> str:
+    """Classify a unit as furniture, terminal, block, prose or other (headings, captions)."""
+    if _TERMINAL_HEADING.match(unit):
+        return "terminal"
+    if is_block_heading(unit):
+        return "block"
+    if _is_furniture(unit):
+        return "furniture"
+    return "prose" if is_prose(unit) else "other"
+
+
+def _is_furniture(unit: str) -> bool:
+    text = _BULLET.sub("", unit)
+    if _START_CUES.match(text) or _ANY_CUES.search(text):
+        return True
+    if len(_NAV_SEP.findall(text)) >= 2 or _is_social_row(text):
+        return True
+    phones = [p for p in _PHONE.findall(text) if 9 <= sum(c.isdigit() for c in p) <= 15]
+    contacts = len(_EMAIL.findall(text)) + len(phones)
+    labelled = bool(_CONTACT_LABEL.match(text))
+    return contacts > 0 and (labelled or contacts >= 2 or not is_prose(text))
+
+
+def _is_social_row(text: str) -> bool:
+    tokens = [t.lower().strip(":,") for t in text.split()]
+    return len(tokens) >= 2 and sum(t in _SOCIAL for t in tokens) / len(tokens) >= 0.6
+
+
+def _cap_share(text: str) -> float:
+    """Share of words of four or more letters that start with a capital (1.0 if none)."""
+    words = [w for w in _WORD.findall(text) if len(w) >= 4]
+    return sum(w[0].isupper() for w in words) / len(words) if words else 1.0
+
+
+def _states(units: list[str], kinds: list[str]) -> list[tuple[bool, bool]]:
+    """(inside a list of other stories, after the comment section) for each unit."""
+    states: list[tuple[bool, bool]] = []
+    in_list = closed = body_seen = False
+    for i, kind in enumerate(kinds):
+        if kind in ("block", "terminal"):
+            closed = closed or (kind == "terminal" and body_seen)
+            in_list = True
+        elif kind == "prose" and in_list and _resumes(units, kinds, i):
+            in_list = False
+        body_seen = body_seen or (kind == "prose" and not in_list)
+        states.append((in_list, closed))
+    return states
+
+
+def _detect_title(units: list[str], kinds: list[str], states: list[tuple[bool, bool]]) -> str:
+    """First substantial heading-like line (4 to 25 words) before the body and outside any
+    list of other stories; failing that, the last one before the body."""
+    candidates: list[tuple[str, bool]] = []
+    for unit, kind, (in_list, _) in zip(units, kinds, states, strict=True):
+        if kind == "prose" and not in_list:
+            break
+        if kind == "other" and 4 <= len(unit.split()) <= 25 and not unit.endswith(":"):
+            candidates.append((unit, in_list))
+    outside = [unit for unit, in_list in candidates if not in_list]
+    return outside[0] if outside else candidates[-1][0] if candidates else ""
+
+
+def _resumes(units: list[str], kinds: list[str], i: int) -> bool:
+    """After a list heading, prose resumes the article only if the next paragraph is prose too."""
+    if units[i].endswith(("...", "…")):
+        return False  # truncated teaser of another story
+    for unit, kind in zip(units[i + 1 :], kinds[i + 1 :], strict=True):
+        if kind == "prose":
+            return not unit.endswith(("...", "…"))
+        if kind != "furniture" and len(unit.split()) >= 4:
+            return False  # a headline between two paragraphs: a teaser list
+    return False
+
+
+def _echoes(text: str, title: str, kept: list[str]) -> bool:
+    """True for a caption repeating the headline or a paragraph already kept."""
+    return (bool(title) and _similar(text, title)) or any(_similar(text, k) for k in kept[-3:])
+
+
+def _similar(a: str, b: str) -> bool:
+    a, b = (" ".join(_WORD.findall(s.lower())) for s in (a, b))
+    return bool(a and b) and (a == b or SequenceMatcher(None, a, b).ratio() >= 0.92)

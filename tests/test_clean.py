@@ -1,0 +1,340 @@
+"""clean_text keeps every article sentence of a scraped page and nothing of its furniture."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from index.clean import clean_text, is_block_heading, is_prose
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "corpus" / "sample"
+SCRAPED = Path(__file__).resolve().parent / "data" / "scraped"
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _read(path: Path) -> str:
+    return path.read_text(encoding="utf-8")
+
+
+def _assert_exactly(raw: str, text: str, sentences: list[str], furniture: list[str]) -> None:
+    """Every sentence survives (and is really in the page); no furniture and nothing else."""
+    for sentence in sentences:
+        assert sentence in _norm(raw), f"test expectation not in the page: {sentence!r}"
+        assert sentence in text, f"lost body sentence: {sentence!r}"
+    for junk in furniture:
+        assert junk not in text, f"furniture survived: {junk!r}"
+    rest = text
+    for sentence in sentences:
+        rest = rest.replace(sentence, "", 1)
+    assert rest.strip() == "", f"unexpected text kept: {rest.strip()!r}"
+
+
+DEVDISCOURSE_SENTENCES = [
+    "Sergei Shoigu, Russia's Security Council secretary, conducted discussions with Chinese "
+    "Foreign Minister Wang Yi in Beijing.",
+    "Representing President Vladimir Putin, Shoigu noted Moscow and Beijing's alignment on "
+    "international matters, with plans to also speak with China's President Xi Jinping.",
+    "Sergei Shoigu, the secretary of Russia's Security Council, embarked on a significant "
+    "diplomatic mission to Beijing, where he engaged in discussions with Chinese Foreign "
+    "Minister Wang Yi.",
+    "The talks focused on aligning Moscow and Beijing's views on various international issues, "
+    "according to reports from Russia's Interfax news agency.",
+    "Shoigu, who previously served as Russia's defence minister, emphasized the strong alignment "
+    "between Russia and China on international matters, highlighting the collaborative nature "
+    "of their relationship.",
+    "He was in China on behalf of President Vladimir Putin, signaling the importance Moscow "
+    "places on its ties with Beijing.",
+    "Further emphasizing the diplomatic drive, Interfax reported that Shoigu was also scheduled "
+    "to meet with China's President Xi Jinping.",
+    "This high-level exchange underscores the strategic partnership between the two nations "
+    "amid evolving geopolitical dynamics.",
+]
+
+WANG_YI_SENTENCES = [
+    "Chinas top diplomat Wang Yi Pivotal Russia Visit , laying the foundation for enhanced "
+    "mutual political confidence between the two countries.",
+    "As we delve into this diplomatic mission, we will examine the importance of Wang’s visit "
+    "and how it might be linked to a historic encounter between President Vladimir Putin and "
+    "President Xi Jinping.",
+    "Wang Yi, who leads China’s foreign ministry and the Communist Party’s foreign affairs "
+    "office, will initiate his diplomatic mission in Russia by engaging in yearly security "
+    "discussions alongside Nikolai Patrushev, the Secretary of the Security Council.",
+    "These talks underscore the shared determination of both countries to enhance their "
+    "political connections.",
+    "However, what other topics are they planning to address during these meetings?",
+    "Wang’s upcoming discussions with Sergei Lavrov, his Russian counterpart, are anticipated "
+    "to cover a broad spectrum of topics, including high-level contacts.",
+    "This suggests that the talks will be extensive and prompt interesting inquiries about the "
+    "direction of Sino-Russian relations.",
+    "One of Wang’s main goals during his visit is to lay the groundwork for the potential visit "
+    "of President Vladimir Putin to Beijing in October.",
+    "President Xi Jinping offered this invitation during his visit to Moscow earlier this year, "
+    "and it has the potential to be a significant step forward in Sino-Russian collaboration.",
+    "While Vladimir Putin has conveyed his anticipation of a forthcoming encounter with Xi, he "
+    "has not definitively affirmed his upcoming trip to China.",
+    "The presence of an arrest warrant from the International Criminal Court (ICC) looms over "
+    "Putin, linked to accusations of unlawfully expelling children from Ukraine.",
+    "This intricate scenario introduces an aspect of unpredictability to the diplomatic arena.",
+    "The ICC’s arrest warrant compels its 123 member nations to apprehend Putin and deliver him "
+    "to the Hague for prosecution if he sets foot on their soil.",
+    "Nevertheless, it’s important to note that China is not a signatory to the Rome Statute, "
+    "which created the ICC in 2002.",
+    "This legal distinction might significantly impact the circumstances surrounding Putin’s "
+    "potential visit.",
+    "Wang’s upcoming visit is anticipated to encompass thorough conversations regarding a range "
+    "of critical matters, with a particular focus on Ukraine.",
+    "Maria Zakharova, the spokeswoman for the Ministry, emphasises that the visit will enable a "
+    "thorough discussion of Ukraine, a topic of global apprehension due to the ongoing "
+    "conflict.",
+    "Both China and Russia have vested interests in the area.",
+    "Prior to his journey to Russia, Wang had productive discussions with White House national "
+    "security adviser Jake Sullivan while he was in Malta.",
+    "These talks highlight the continuous high-level exchanges between the United States and "
+    "China, which might eventually result in a meeting between President Xi and President Joe "
+    "Biden later in the year.",
+    "The sequence of discussions between American and Chinese representatives has the capacity "
+    "to influence the direction of international diplomacy in the future.",
+    "As we anticipate what lies ahead, we ponder the potential results of these talks and how "
+    "they might affect worldwide political dynamics.",
+    "In the constantly changing realm of diplomacy, Wang Yi’s trip to Russia holds significant "
+    "significance.",
+    "It not only aims to enhance the bond between China and Russia but also lays the groundwork "
+    "for a meeting between Putin and Xi.",
+    "As we witness these unfolding events, we find ourselves confronted with numerous "
+    "uncertainties, highlighting the captivating complexity of international politics.",
+]
+
+SAMPLE_FURNITURE = [
+    "Left Menu", "TRENDING", "Endrick", "Gatwick", "Housing Market", "Hostage", "Global",
+    "OPINION", "Fintech", "DevShots", "Latest News", "Connect us", "LinkedIn", "Quora",
+    "Newsletter", "Feedback", "SECTORS", "Email", "Phone", "info@devdiscourse.com", "+91",
+    "Disclaimer", "Terms of use", "Privacy Policy", "Copyright", "©", "Devdiscourse News Desk",
+    "Updated:", "Created:", "IST", "Country:", "•", "With inputs from", "Related Articles",
+    "Leave a Reply", "Your email address", "Required fields", "Back to top",
+    "Putin’s Potential Visit", "ICC Arrest Warrant", "A Wide Range of Issues", "Shaping the Future",
+    "Diplomatic Efforts Beyond Russia", "Role of Ukraine’s",
+]  # fmt: skip
+
+
+def test_devdiscourse_sample_keeps_body_and_drops_furniture():
+    raw = _read(SAMPLE / "000_f4dd14aba053f40b.txt")
+    result = clean_text(raw)
+    assert result.title == "Strategic Talks: Shoigu's Diplomatic Mission in Beijing"
+    _assert_exactly(raw, result.text, DEVDISCOURSE_SENTENCES, SAMPLE_FURNITURE)
+    # The headline is not body text, and the lede/standfirst is.
+    assert result.text.startswith("Sergei Shoigu, Russia's Security Council secretary")
+    assert "Strategic Talks" not in result.text
+    assert "TRENDING" in result.removed and "LinkedIn Quora Youtube RSS" in result.removed
+
+
+def test_wang_yi_sample_keeps_body_and_drops_headings_and_captions():
+    raw = _read(SAMPLE / "004_be67d9445b5e8b0f.txt")
+    result = clean_text(raw)
+    assert result.title == (
+        "Chinas Top Diplomat Wang Yi Pivotal Russia Visit: Analyzing Implications and Uncertainties"
+    )
+    _assert_exactly(raw, result.text, WANG_YI_SENTENCES, SAMPLE_FURNITURE)
+    paragraphs = result.text.split("\n\n")
+    assert "Chinas Top Diplomat Wang Yi Pivotal Russia Visit" not in paragraphs
+    assert result.removed.count("Putin’s Potential Visit") == 2
+
+
+def test_paragraphs_are_joined_by_blank_lines_with_single_spaces():
+    result = clean_text(_read(SAMPLE / "004_be67d9445b5e8b0f.txt"))
+    for paragraph in result.text.split("\n\n"):
+        assert paragraph == _norm(paragraph)
+        assert "\xa0" not in paragraph
+
+
+WIRE_SENTENCES = [
+    "Paris and Berlin will co-fund three factories under a plan announced on Monday.",
+    "PARIS (Reuters) - France and Germany agreed on Monday to co-finance three battery "
+    "factories, the two governments said in a joint statement.",
+    "The plants, in Lorraine, Saxony and the Ruhr, are expected to employ about 4,000 people "
+    "by 2028.",
+    '"This is a European answer to a global race," French Finance Minister Pierre Martin told '
+    "reporters.",
+    "Asked about the cost, Martin said the two states would share it equally.",
+    "He declined to comment on the amount.",
+    "Is Europe too late?",
+    "Analysts are divided.",
+    "Shares of European battery makers rose 3% after the announcement.",
+    "The European Commission must still approve the state aid, a process that usually takes "
+    "several months.",
+]
+WIRE_FURNITURE = [
+    "Skip to", "cookies", "Sign In", "Subscribe", "Markets", "By Jane Doe", "Share this",
+    "WhatsApp", "Photo", "REUTERS/", "Elysee", "Advertisement", "Read more", "shortfall",
+    "Comments", "Marie", "Finally some good news", "subsidy", "Reply", "Most Read", "OPEC",
+    "Central bank", "Storm", "newsletter", "top stories", "Follow us", "Instagram",
+    "Market Street", "(555) 123-4567", "contact@example.com", "©", "All rights reserved",
+    "Agree Joint Plan",
+]  # fmt: skip
+
+
+def test_wire_page_with_comments_most_read_and_footer():
+    raw = _read(SCRAPED / "wire_battery_plants.txt")
+    result = clean_text(raw)
+    assert result.title == "France and Germany Agree Joint Plan on Battery Plants"
+    _assert_exactly(raw, result.text, WIRE_SENTENCES, WIRE_FURNITURE)
+
+
+BLOG_SENTENCES = [
+    "Swiss glaciers shrank by four percent of their remaining volume in 2023, the "
+    "second-largest loss on record, according to a survey published on Monday by the Swiss "
+    "Academy of Sciences.",
+    "The loss follows a record melt in 2022, when glaciers lost six percent of their volume.",
+    "Glacier Monitoring Switzerland said the combined losses of the past two years equal all the "
+    "ice lost between 1960 and 1990.",
+    "Scientists blamed a winter with little snowfall followed by a hot summer.",
+    '"We had a very low snowpack, then heat waves in July and August," said Matthias Huss, who '
+    "leads the monitoring network.",
+    "The survey measured about 170 of the roughly 1,400 glaciers in Switzerland.",
+    "The researchers extrapolated the results to the rest of the country.",
+    "Smaller glaciers are disappearing entirely.",
+    "The St. Annafirn glacier in Canton Uri has ceased to exist, the academy said.",
+    "Is there any hope?",
+    "Only sharp cuts in emissions could save a third of the remaining ice, researchers say.",
+]
+BLOG_FURNITURE = [
+    "Home »", "Menu", "Search", "Published:", "Updated:", "by Tom Baker", "Correspondent",
+    "Advertisement", "A Warm Summer", "Related Posts", "Ski resorts", "permafrost", "Image:",
+    "Bernese", "Rhone Glacier", "Tags:", "Share:", "Facebook", "Follow us", "About the author",
+    "ten years", "Zurich", "You may also like", "Alpine lakes", "vanishing ice", "newsletter",
+    "(c) 2024", "All rights reserved", "Privacy Policy", "Cookie", "editor@", "+41",
+    "Record Ice Last Summer",
+]  # fmt: skip
+
+
+def test_blog_page_with_hard_wrapped_text_and_mid_article_related_box():
+    raw = _read(SCRAPED / "blog_alpine_glaciers.txt")
+    result = clean_text(raw)
+    assert result.title == "Glaciers in the Alps Lost Record Ice Last Summer, Survey Finds"
+    _assert_exactly(raw, result.text, BLOG_SENTENCES, BLOG_FURNITURE)
+
+
+def test_given_title_is_kept_and_its_echo_dropped():
+    raw = "Nav\n\nMarkets Rally Worldwide Today.\n\nStocks rose on Monday in every major market.\n"
+    result = clean_text(raw, title="Markets Rally Worldwide Today.")
+    assert result.title == "Markets Rally Worldwide Today."
+    assert result.text == "Stocks rose on Monday in every major market."
+
+
+def test_list_of_teasers_before_the_article_is_skipped():
+    raw = (
+        "Trending Now\n\nOil Prices Slump After Weak Data\n\nTraders sold crude after weak data from China.\n\n"
+        "Election Results Delayed\n\nCity Council Approves Budget\n\n"
+        "The council voted 7-2 on Tuesday to approve the budget.\n\n"
+        "The plan raises spending on schools by 4%.\n"
+    )
+    result = clean_text(raw)
+    assert result.text == (
+        "The council voted 7-2 on Tuesday to approve the budget.\n\n"
+        "The plan raises spending on schools by 4%."
+    )
+    assert result.title == "City Council Approves Budget"
+
+
+def test_cue_words_inside_real_sentences_survive():
+    body = [
+        "Shares of Apple rose 3% on Monday.",
+        "The two cases are related, the judge said.",
+        "Trending topics on the platform were dominated by the vote.",
+        "Readers can follow us, the editor joked, but few do.",
+        "Both are related.",
+    ]
+    result = clean_text("Apple Results Beat Forecasts Again\n\n" + "\n\n".join(body))
+    assert result.text.split("\n\n") == body
+
+
+def test_repeated_caption_lines_and_duplicate_paragraphs_are_dropped():
+    raw = (
+        "Storm Hits Coast As Thousands Flee\n\n"
+        "A storm hit the coast on Sunday, officials said.\n\n"
+        "Rescue Teams at Work\nRescue Teams at Work\n\n"
+        "A storm hit the coast on Sunday, officials said.\n\n"
+        "Storm Hits Coast As Thousands Flee.\n\n"
+        "Power was cut to 20,000 homes.\n"
+    )
+    result = clean_text(raw)
+    assert result.text.split("\n\n") == [
+        "A storm hit the coast on Sunday, officials said.",
+        "Power was cut to 20,000 homes.",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("TRENDING", True),
+        ("Most Read", True),
+        ("Related Articles", True),
+        ("OPINION / BLOG / INTERVIEW", True),
+        ("You may also like", True),
+        ("12 Comments", True),
+        ("Latest Developments in Gaza", False),
+        ("The trend is clear.", False),
+    ],
+)
+def test_is_block_heading(line, expected):
+    assert is_block_heading(line) is expected
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("He declined to comment.", True),
+        ("Gatwick Expansion: Green Light for Growth?", False),
+        ("Australia's Housing Market: A Struggle for Affordability Amid Stagnant Growt...", False),
+        ("Putin’s Potential Visit", False),
+        ("Vladimir Putin met Xi Jinping in Beijing.", True),
+    ],
+)
+def test_is_prose(line, expected):
+    assert is_prose(line) is expected
+
+
+_TOKEN = st.sampled_from(
+    [
+        "a",
+        "b",
+        "Xy",
+        " ",
+        ".",
+        ",",
+        "?",
+        "|",
+        ":",
+        "©",
+        "@",
+        "-",
+        "\n",
+        "\t",
+        "\xa0",
+        "•",
+        "Share ",
+        "Related ",
+        "He said",
+        "1",
+    ]
+)
+_LINE = st.lists(_TOKEN, max_size=30).map("".join)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_LINE, max_size=12))
+def test_never_invents_text(lines):
+    raw = "\n".join(lines)
+    result = clean_text(raw)
+    for paragraph in filter(None, result.text.split("\n\n")):
+        assert paragraph == _norm(paragraph)
+        assert paragraph in _norm(raw)
+    assert not re.search(r"\n{3,}", result.text)
