@@ -1,0 +1,62 @@
+"""Shared fixtures: one real model per session, real indexes in tmp directories."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+from index.config import SAMPLE_CORPUS, Config  # noqa: E402
+from index.embed import Embedder  # noqa: E402
+from index.engine import Engine  # noqa: E402
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Embedder:
+    """The real default model, loaded once for the whole run."""
+    return Embedder()
+
+
+def make_config(data_dir: Path, sources: list[Path] | None = None, **search) -> Config:
+    config = Config(data_dir=str(data_dir), sources=[str(s) for s in (sources or [SAMPLE_CORPUS])])
+    for key, value in search.items():
+        setattr(config.search, key, value)
+    return config
+
+
+@pytest.fixture
+def engine_factory(tmp_path, embedder):
+    """Build a real index of `sources` in a fresh tmp data dir and return its Engine."""
+
+    def factory(sources: list[Path] | None = None, build: bool = True, **search) -> Engine:
+        data = tmp_path / f"data{len(list(tmp_path.glob('data*')))}"
+        engine = Engine(make_config(data, sources, **search), embedder)
+        if build:
+            engine.build()
+        return engine
+
+    return factory
+
+
+@pytest.fixture(scope="session")
+def sample_engine(tmp_path_factory, embedder) -> Engine:
+    """The shipped sample coverage, indexed once per session (read-only for tests)."""
+    data = tmp_path_factory.mktemp("sample")
+    engine = Engine(make_config(data), embedder)
+    engine.build()
+    return engine
+
+
+@pytest.fixture
+def corpus_copy(tmp_path) -> Path:
+    """A writable copy of the sample coverage, for tests that edit or delete articles."""
+    dest = tmp_path / "corpus"
+    shutil.copytree(SAMPLE_CORPUS, dest)
+    return dest
