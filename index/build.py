@@ -39,7 +39,12 @@ Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 def signature(config: Config, embedder: Embedder) -> str:
     return json.dumps(
-        {"v": PIPELINE_VERSION, "model": embedder.name, "passages": asdict(config.passages)},
+        {
+            "v": PIPELINE_VERSION,
+            "model": embedder.name,
+            "sentences": embedder.sentence_mode,
+            "passages": asdict(config.passages),
+        },
         sort_keys=True,
     )
 

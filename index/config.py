@@ -30,14 +30,15 @@ class ModelConfig:
     device: str = "auto"  # auto | cpu | cuda | cuda:N
     batch_size: int = 64
     max_seq_length: int = 256
+    sentence_vectors: str = "standalone"  # standalone | contextual (faster builds)
     reranker: str = ""  # CrossEncoder name or path; empty = no reranking
     rerank_candidates: int = 20
 
 
 @dataclass
 class PassageConfig:
-    target_words: int = 90
-    max_words: int = 160
+    target_words: int = 60
+    max_words: int = 120
     overlap_sentences: int = 1
     title_in_embedding: bool = True
 
@@ -46,8 +47,11 @@ class PassageConfig:
 class SearchConfig:
     top_k: int = 3
     mode: str = "hybrid"  # dense | bm25 | hybrid
-    min_score: float = 0.5  # calibrated relevance below which the answer is "not covered"
+    min_score: float = 0.3  # calibrated relevance below which the answer is "not covered"
     candidates: int = 50
+    sentence_weight: float = 0.5  # share of the best sentence's cosine in relevance
+    bm25_weight: float = 0.15  # hybrid: weight of the max-normalised BM25 score
+    lead_bonus: float = 0.05  # dense-score prior for an article's first passages
     collapse_similarity: float = 0.92  # passages this similar from other articles merge
 
 
@@ -94,7 +98,7 @@ class Config:
 
 
 _CHOICES = {
-    "model.device": None,
+    "model.sentence_vectors": {"standalone", "contextual"},
     "search.mode": {"dense", "bm25", "hybrid"},
     "index.vector_dtype": {"float32", "float16", "int8"},
 }

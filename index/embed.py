@@ -50,7 +50,12 @@ class Embedder:
     """Wraps a sentence-transformers model; loads once, offline when the model is local."""
 
     def __init__(
-        self, name: str = "", device: str = "auto", batch_size: int = 64, max_seq_length: int = 256
+        self,
+        name: str = "",
+        device: str = "auto",
+        batch_size: int = 64,
+        max_seq_length: int = 256,
+        sentence_vectors: str = "standalone",
     ):
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         from sentence_transformers import SentenceTransformer
@@ -58,6 +63,9 @@ class Embedder:
         self.name = name or default_model_path()
         self.device = resolve_device(device)
         self.batch_size = batch_size
+        # "standalone" embeds each sentence on its own (sharper answer sentences, about
+        # twice the model time); "contextual" pools them from the passage's forward pass.
+        self.sentence_mode = sentence_vectors
         self.model = SentenceTransformer(self.name, device=self.device)
         self.model.max_seq_length = min(max_seq_length, self.model.max_seq_length or 512)
         if self.device.startswith("cuda"):
@@ -94,16 +102,27 @@ class Embedder:
         progress: Callable[[int], None] | None = None,
     ) -> Encoded:
         """Passages to vectors, plus one vector per (start, end) character span of each text."""
+        pieces = [
+            [t[a:b] for a, b in spans] or [t]
+            for t, spans in zip(texts, sentence_spans, strict=True)
+        ]
         if self._fast:
-            return self._encode_fast(texts, sentence_spans, progress)
-        vecs = _normalise(np.asarray(self.model.encode(list(texts), batch_size=self.batch_size)))
-        sents = []
-        for text, spans in zip(texts, sentence_spans, strict=True):
-            pieces = [text[a:b] for a, b in spans] or [text]
-            sents.append(self.encode_queries(pieces))
-        if progress:
-            progress(len(texts))
-        return Encoded(vecs, sents)
+            want_spans = self.sentence_mode == "contextual"
+            enc = self._encode_fast(texts, sentence_spans if want_spans else None, progress)
+            if want_spans:
+                return enc
+            flat = self._encode_fast([p for ps in pieces for p in ps], None, None).vectors
+        else:
+            vecs = _normalise(
+                np.asarray(self.model.encode(list(texts), batch_size=self.batch_size))
+            )
+            enc = Encoded(vecs, [])
+            flat = self.encode_queries([p for ps in pieces for p in ps])
+            if progress:
+                progress(len(texts))
+        bounds = np.cumsum([0, *map(len, pieces)])
+        enc.sentence_vectors = [flat[bounds[i] : bounds[i + 1]] for i in range(len(texts))]
+        return enc
 
     def _encode_fast(self, texts, sentence_spans, progress) -> Encoded:
         import torch
@@ -136,10 +155,13 @@ class Embedder:
                 hidden = hidden.float()
                 m = mask_t.unsqueeze(-1).to(hidden.dtype)
                 pooled = (hidden * m).sum(1) / m.sum(1).clamp(min=1e-9)
-                hidden_np = hidden.cpu().numpy()
+                hidden_np = hidden.cpu().numpy() if sentence_spans is not None else None
             out[idx] = _normalise(pooled.cpu().numpy())
-            for row, i in enumerate(idx):
-                sents[i] = _pool_spans(hidden_np[row], enc["offset_mapping"][i], sentence_spans[i])
+            if sentence_spans is not None:
+                for row, i in enumerate(idx):
+                    sents[i] = _pool_spans(
+                        hidden_np[row], enc["offset_mapping"][i], sentence_spans[i]
+                    )
             if progress:
                 progress(len(idx))
         return Encoded(out, sents)  # type: ignore[arg-type]

@@ -27,7 +27,14 @@ from .embed import Embedder
 from .errors import IndexMissingError, QueryError
 from .lexical import Lexical
 from .models import Answer, BuildReport, Hit, Source
-from .search import Candidate, best_sentence, collapse, order_candidates
+from .search import (
+    Candidate,
+    best_sentence,
+    collapse,
+    lead_bonus,
+    order_candidates,
+    relevance,
+)
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +68,9 @@ class Engine:
     def embedder(self) -> Embedder:
         if self._embedder is None:
             m = self.config.model
-            self._embedder = Embedder(m.name, m.device, m.batch_size, m.max_seq_length)
+            self._embedder = Embedder(
+                m.name, m.device, m.batch_size, m.max_seq_length, m.sentence_vectors
+            )
         return self._embedder
 
     # --- storage -----------------------------------------------------------------------
@@ -164,20 +173,24 @@ class Engine:
         allowed = self._filter_ids(snap.gen, outlets, since, until)
         qvec = self.embedder.encode_queries([question])[0]
         n = max(sc.candidates, k * 4)
-        d_scores, d_ids = vectors.search(snap.index, qvec[None, :], n, allowed)
-        dense = (d_ids[0], d_scores[0])
-        lexical = (
-            snap.lexical.search(question, n, allowed)
-            if mode != "dense"
-            else (np.empty(0, np.int64), None)
-        )
-        order = order_candidates(mode, dense, lexical)[: max(k * 4, 20)]
-        rows = store.get_passages(conn, order, self.embedder.dim)
-        cands = [
-            Candidate(pid, rows[pid].article_id, rows[pid].vector, float(rows[pid].vector @ qvec))
-            for pid in order
+        _, d_ids = vectors.search(snap.index, qvec[None, :], n, allowed)
+        lex = snap.lexical.search(question, n, allowed) if mode != "dense" else (np.empty(0),) * 2
+        pool = list(dict.fromkeys([*d_ids[0][d_ids[0] >= 0].tolist(), *lex[0].tolist()]))
+        rows = store.get_passages(conn, pool, self.embedder.dim)
+        rel, dense = {}, {}
+        for pid, row in rows.items():
+            best_sent = (
+                float((row.sentence_vectors @ qvec).max()) if len(row.sentence_vectors) else 0.0
+            )
+            rel[pid] = relevance(float(row.vector @ qvec), best_sent, sc.sentence_weight)
+            dense[pid] = rel[pid] + lead_bonus(row.ord, sc.lead_bonus)
+        lexical = {
+            pid: float(s)
+            for pid, s in zip(lex[0].tolist(), lex[1].tolist(), strict=True)
             if pid in rows
-        ]
+        }
+        order = order_candidates(mode, dense, lexical, sc.bm25_weight)
+        cands = [Candidate(pid, rows[pid].article_id, rows[pid].vector, rel[pid]) for pid in order]
         groups = collapse(cands, sc.collapse_similarity, k)
         arts = store.articles_by_id(conn, [c.article_id for g in groups for c in (g[0], *g[1])])
         hits = []

@@ -50,6 +50,15 @@ def _parser() -> argparse.ArgumentParser:
     src = sub.add_parser("sources", help="list the indexed articles")
     src.add_argument("search", nargs="?", default="")
     src.add_argument("--json", action="store_true")
+    ev = sub.add_parser("eval", help="measure retrieval quality on a QA file")
+    ev.add_argument("qa", type=Path, nargs="+", help="QA JSONL: question + answers, or no_answer: true")
+    ev.add_argument(
+        "--corpus", type=Path, action="append", help="corpus to index (default: config sources)"
+    )
+    ev.add_argument("--mode", default="all", choices=["dense", "bm25", "hybrid", "all"])
+    ev.add_argument("--k", default="1,3,5,10", help="comma-separated cut-offs")
+    ev.add_argument("--json", action="store_true")
+
     sub.add_parser("run", help="start the Discord bot (token from $DISCORD_TOKEN)")
     return p
 
@@ -136,10 +145,49 @@ def cmd_sources(args, config: Config, console: Console) -> int:
     return 0
 
 
+def cmd_eval(args, config: Config, console: Console) -> int:
+    import hashlib
+
+    from index.engine import Engine
+    from index.evaluate import evaluate, load_qa
+
+    items = [qa for path in args.qa for qa in load_qa(path)]
+    try:
+        ks = sorted({int(k) for k in args.k.split(",") if k.strip()})
+    except ValueError:
+        raise NewsdeskError(f"--k must be comma-separated integers, got {args.k!r}") from None
+    sources = [p.resolve() for p in (args.corpus or config.source_paths)]
+    # Each corpus gets its own index under the data dir, reused while the corpus is unchanged.
+    tag = hashlib.sha256("\n".join(map(str, sources)).encode()).hexdigest()[:12]
+    config.data_dir = str(config.data_path / "eval" / tag)
+    engine = Engine(config)
+    with build_progress() as progress:
+        report = engine.build(sources, progress=progress)
+    log.info("eval index %s: %d passages embedded", config.data_dir, report.passages_embedded)
+    modes = ["dense", "bm25", "hybrid"] if args.mode == "all" else [args.mode]
+
+    def retrieve(question: str, mode: str, k: int):
+        return engine.retrieve(question, mode=mode, k=k)
+
+    results = [evaluate(retrieve, items, m, ks, config.search.min_score) for m in modes]
+    if args.json:
+        print(output.dumps({"qa": [str(p) for p in args.qa], "corpus": [str(s) for s in sources],
+                            "results": [r.as_dict() for r in results]}))  # fmt: skip
+    else:
+        output.print_eval(console, results)
+    return 0
+
+
 def cmd_run(args, config: Config, console: Console) -> int:
     from bot.app import run
 
     return run(config)
 
 
-COMMANDS = {"index": cmd_index, "ask": cmd_ask, "sources": cmd_sources, "run": cmd_run}
+COMMANDS = {
+    "index": cmd_index,
+    "ask": cmd_ask,
+    "sources": cmd_sources,
+    "eval": cmd_eval,
+    "run": cmd_run,
+}

@@ -101,3 +101,19 @@ def print_sources(console: Console, rows: list[ArticleRow]) -> None:
         )
     console.print(table)
     console.print(f"{len(rows)} articles")
+
+
+def print_eval(console: Console, results: list) -> None:
+    ks = list(results[0].recall)
+    table = Table(
+        "mode", *[f"R@{k}" for k in ks], "MRR@10", "refusal acc", "false refusal", "p50 ms"
+    )
+    for r in results:
+        refusal = "-" if r.refusal_accuracy is None else f"{r.refusal_accuracy:.3f}"
+        table.add_row(
+            r.mode, *[f"{r.recall[k]:.3f}" for k in ks], f"{r.mrr10:.3f}", refusal,
+            f"{r.false_refusal:.3f}", f"{r.latency_p50_ms:.1f}",
+        )  # fmt: skip
+    console.print(table)
+    r = results[0]
+    console.print(f"{r.answerable} answerable, {r.unanswerable} unanswerable questions")

@@ -1,0 +1,27 @@
+"""Write news-quiz questions the development corpus cannot answer, for refusal metrics.
+
+Takes RealTime QA questions from other weeks (shared/corpora/realtimeqa-2022/qa.jsonl)
+whose answer strings occur nowhere in the development corpus, so no passage can answer
+them; they stay on-domain (2022 news quizzes), which is what makes refusal hard.
+"""
+
+import json
+import sys
+from pathlib import Path
+
+shared = Path(sys.argv[1] if len(sys.argv) > 1 else "../shared")
+out = Path(sys.argv[2] if len(sys.argv) > 2 else "eval/realtimeqa-dev-unanswerable.jsonl")
+corpus = " ".join(
+    (json.loads(line)["title"] + " " + json.loads(line)["text"]).lower()
+    for line in open(shared / "eval/realtimeqa-2022-dev/corpus.jsonl", encoding="utf-8")
+)
+dev_questions = {json.loads(x)["question"] for x in open(shared / "eval/realtimeqa-2022-dev/qa.jsonl")}
+rows = []
+for line in open(shared / "corpora/realtimeqa-2022/qa.jsonl", encoding="utf-8"):
+    qa = json.loads(line)
+    if qa["question"] in dev_questions or any(a.lower() in corpus for a in qa["answers"]):
+        continue
+    rows.append({"question": qa["question"], "no_answer": True, "source_answers": qa["answers"]})
+rows = rows[:: max(1, len(rows) // 100)][:100]
+out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+print(f"wrote {len(rows)} questions to {out}")

@@ -1,0 +1,123 @@
+"""Retrieval evaluation: answer recall@k, MRR@10, refusal accuracy and latency per mode.
+
+QA file: one JSON object a line, `{"question": ..., "answers": [...]}` or
+`{"question": ..., "no_answer": true}`. A question is answered at k when any answer string
+occurs, case-insensitively, in one of the top-k passages.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import NewsdeskError
+from .models import Answer
+
+
+@dataclass
+class QA:
+    question: str
+    answers: list[str] = field(default_factory=list)
+    no_answer: bool = False
+
+
+def load_qa(path: Path) -> list[QA]:
+    items = []
+    with open(path, encoding="utf-8") as fh:
+        for n, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+                q = str(obj["question"]).strip()
+            except (json.JSONDecodeError, KeyError, TypeError) as exc:
+                raise NewsdeskError(f"{path} line {n}: not a QA record ({exc})") from None
+            answers = [str(a) for a in obj.get("answers", []) if str(a).strip()]
+            no_answer = bool(obj.get("no_answer"))
+            if not no_answer and not answers:
+                raise NewsdeskError(f"{path} line {n}: needs 'answers' or 'no_answer': true")
+            items.append(QA(q, answers, no_answer))
+    if not items:
+        raise NewsdeskError(f"{path} holds no questions")
+    return items
+
+
+def first_answer_rank(passages: list[str], answers: list[str]) -> int | None:
+    """1-based rank of the first passage containing an answer string, or None."""
+    lowered = [a.lower() for a in answers]
+    for rank, text in enumerate(passages, 1):
+        low = text.lower()
+        if any(a in low for a in lowered):
+            return rank
+    return None
+
+
+@dataclass
+class ModeResult:
+    mode: str
+    recall: dict[int, float]
+    mrr10: float
+    answerable: int
+    unanswerable: int
+    refusal_accuracy: float | None  # share of no-answer questions refused
+    false_refusal: float  # share of answerable questions wrongly refused
+    latency_p50_ms: float
+
+    def as_dict(self) -> dict:
+        return {
+            "mode": self.mode,
+            **{f"recall@{k}": round(v, 4) for k, v in self.recall.items()},
+            "mrr@10": round(self.mrr10, 4),
+            "answerable": self.answerable,
+            "unanswerable": self.unanswerable,
+            "refusal_accuracy": None
+            if self.refusal_accuracy is None
+            else round(self.refusal_accuracy, 4),
+            "false_refusal": round(self.false_refusal, 4),
+            "latency_p50_ms": round(self.latency_p50_ms, 2),
+        }
+
+
+def evaluate(
+    retrieve: Callable[[str, str, int], Answer],
+    items: list[QA],
+    mode: str,
+    ks: list[int],
+    min_score: float,
+) -> ModeResult:
+    """Score one mode. `retrieve(question, mode, k)` returns ranked hits with scores."""
+    depth = max([*ks, 10])
+    hits_at = {k: 0 for k in ks}
+    rr, latencies = 0.0, []
+    refused_ok = refused_wrong = 0
+    answerable = [q for q in items if not q.no_answer]
+    for qa in items:
+        t0 = time.perf_counter()
+        answer = retrieve(qa.question, mode, depth)
+        latencies.append((time.perf_counter() - t0) * 1000)
+        covered = bool(answer.hits) and answer.hits[0].score >= min_score
+        if qa.no_answer:
+            refused_ok += not covered
+            continue
+        refused_wrong += not covered
+        rank = first_answer_rank([h.text for h in answer.hits], qa.answers)
+        if rank is not None:
+            rr += 1 / rank if rank <= 10 else 0
+            for k in ks:
+                hits_at[k] += rank <= k
+    n = max(len(answerable), 1)
+    unanswerable = len(items) - len(answerable)
+    return ModeResult(
+        mode=mode,
+        recall={k: hits_at[k] / n for k in ks},
+        mrr10=rr / n,
+        answerable=len(answerable),
+        unanswerable=unanswerable,
+        refusal_accuracy=refused_ok / unanswerable if unanswerable else None,
+        false_refusal=refused_wrong / n,
+        latency_p50_ms=statistics.median(latencies) if latencies else 0.0,
+    )
