@@ -1,0 +1,85 @@
+"""Incremental builds: unchanged articles are never re-embedded; edits and deletes apply."""
+
+import sqlite3
+
+import faiss
+
+from index import store
+from index.config import SAMPLE_CORPUS
+
+SHOIGU = "000_f4dd14aba053f40b.txt"
+WANG = "004_be67d9445b5e8b0f.txt"
+
+
+def passage_rows(engine):
+    conn = sqlite3.connect(engine.data_dir / store.DB_NAME)
+    gen = store.current_generation(conn)
+    rows = conn.execute(
+        f"SELECT p.id, a.path FROM passages p JOIN articles a ON a.id = p.article_id WHERE {store.LIVE}",
+        {"gen": gen},
+    ).fetchall()
+    conn.close()
+    return rows
+
+
+def test_incremental_builds(engine_factory, corpus_copy):
+    engine = engine_factory([corpus_copy], build=False)
+    first = engine.build()
+    assert (first.added, first.changed, first.removed, first.unchanged) == (2, 0, 0, 0)
+    total = first.passages_embedded
+    assert total == len(passage_rows(engine)) > 0
+
+    again = engine.build()
+    assert (again.added, again.changed, again.removed, again.unchanged) == (0, 0, 0, 2)
+    assert again.passages_embedded == 0
+    assert again.generation == first.generation  # nothing changed: no new generation
+
+    wang_before = {pid for pid, path in passage_rows(engine) if path.endswith(WANG)}
+    shoigu_before = {pid for pid, path in passage_rows(engine) if path.endswith(SHOIGU)}
+    page = corpus_copy / SHOIGU
+    page.write_text(page.read_text().replace(
+        "(With inputs from agencies.)",
+        "The two sides also agreed to hold a follow-up meeting on Arctic shipping routes.",
+    ))  # fmt: skip
+    edited = engine.build()
+    assert (edited.added, edited.changed, edited.removed, edited.unchanged) == (0, 1, 0, 1)
+    after = passage_rows(engine)
+    shoigu_after = {pid for pid, path in after if path.endswith(SHOIGU)}
+    assert edited.passages_embedded == len(shoigu_after)  # only the edited article
+    assert {pid for pid, path in after if path.endswith(WANG)} == wang_before
+    assert not shoigu_after & shoigu_before
+    hit = engine.ask("What did the two sides agree about Arctic shipping?").hits[0]
+    assert "Arctic shipping routes" in hit.text
+
+    (corpus_copy / WANG).unlink()
+    removed = engine.build()
+    assert (removed.removed, removed.unchanged, removed.passages_embedded) == (1, 1, 0)
+    assert all(path.endswith(SHOIGU) for _, path in passage_rows(engine))
+    assert all("Rome Statute" not in h.text for h in engine.retrieve("Rome Statute ICC").hits)
+    assert [a.title for a in engine.sources()] == [
+        "Strategic Talks: Shoigu's Diplomatic Mission in Beijing"
+    ]
+
+
+def test_generation_switch_keeps_readers_consistent(engine_factory, corpus_copy, embedder):
+    from index.engine import Engine
+
+    writer = engine_factory([corpus_copy])
+    reader = Engine(writer.config, embedder)
+    reader.reload()
+    gen = reader.generation
+    (corpus_copy / WANG).unlink()
+    writer.build()
+    # The reader still holds the old generation until it reloads, and its rows still resolve.
+    assert reader.generation == gen
+    old_ids = faiss.vector_to_array(reader._snap.index.id_map)
+    rows = store.get_passages(reader._conn(), old_ids.tolist(), embedder.dim)
+    assert len(rows) == len(old_ids)
+    assert any("Rome Statute" in r.text for r in rows.values())
+    assert reader.reload() is True and reader.generation == gen + 1
+    assert "Rome Statute" not in " ".join(h.text for h in reader.retrieve("ICC Rome Statute").hits)
+
+
+def test_sample_corpus_is_the_default(engine_factory):
+    engine = engine_factory(None, build=False)
+    assert engine.config.source_paths == [SAMPLE_CORPUS]

@@ -1,0 +1,64 @@
+"""Sentence splitting and passage offsets, including property-based checks."""
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from index.passages import make_passages, split_sentences
+
+
+def test_sentences_respect_abbreviations_and_quotes():
+    text = (
+        'Dr. Smith met Mr. J. Jones at 3 p.m. on Monday. "It went well," he said. The U.S. agreed!'
+    )
+    got = [text[a:b] for a, b in split_sentences(text)]
+    assert got == [
+        "Dr. Smith met Mr. J. Jones at 3 p.m. on Monday.",
+        '"It went well," he said.',
+        "The U.S. agreed!",
+    ]
+
+
+def test_paragraph_break_ends_a_sentence_without_punctuation():
+    text = "A headline without a stop\n\nThe body starts here. It goes on."
+    assert [text[a:b] for a, b in split_sentences(text)] == [
+        "A headline without a stop",
+        "The body starts here.",
+        "It goes on.",
+    ]
+
+
+def test_passages_overlap_by_one_sentence_and_offsets_map_back():
+    sentences = [f"Sentence number {i} has exactly seven words." for i in range(20)]
+    text = " ".join(sentences)
+    passages = make_passages(text, target_words=20, max_words=40, overlap=1)
+    assert len(passages) > 3
+    for p in passages:
+        assert text[p.start : p.end] == p.text
+        assert all(text[a:b] in sentences for a, b in p.sentences)
+        assert len(p.text.split()) <= 40
+    for prev, nxt in zip(passages, passages[1:], strict=False):
+        assert prev.sentences[-1] == nxt.sentences[0]  # one shared sentence
+    assert [p.order for p in passages] == list(range(len(passages)))
+
+
+def test_overlong_sentence_is_cut_into_word_windows():
+    text = " ".join(f"w{i}" for i in range(500)) + "."
+    passages = make_passages(text, target_words=60, max_words=100)
+    assert all(len(p.text.split()) <= 100 for p in passages)
+    assert passages[0].text.startswith("w0 ") and passages[-1].text.endswith("w499.")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=800), st.integers(5, 60))
+def test_passages_cover_text_in_order(text, target):
+    passages = make_passages(text, target_words=target, max_words=target * 2, overlap=1)
+    covered = 0
+    for p in passages:
+        assert text[p.start : p.end] == p.text
+        assert p.start <= covered or not text[covered : p.start].strip()  # no gap with text
+        covered = max(covered, p.end)
+        for a, b in p.sentences:
+            assert p.start <= a < b <= p.end
+    assert not text[covered:].strip()
+    starts = [p.start for p in passages]
+    assert starts == sorted(starts)
