@@ -11,9 +11,9 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from index.config import SAMPLE_CORPUS, Config  # noqa: E402
-from index.embed import Embedder  # noqa: E402
-from index.engine import Engine  # noqa: E402
+from index.config import SAMPLE_CORPUS, Config
+from index.embed import Embedder
+from index.engine import Engine
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 

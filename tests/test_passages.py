@@ -1,5 +1,7 @@
 """Sentence splitting and passage offsets, including property-based checks."""
 
+import itertools
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -36,7 +38,7 @@ def test_passages_overlap_by_one_sentence_and_offsets_map_back():
         assert text[p.start : p.end] == p.text
         assert all(text[a:b] in sentences for a, b in p.sentences)
         assert len(p.text.split()) <= 40
-    for prev, nxt in zip(passages, passages[1:], strict=False):
+    for prev, nxt in itertools.pairwise(passages):
         assert prev.sentences[-1] == nxt.sentences[0]  # one shared sentence
     assert [p.order for p in passages] == list(range(len(passages)))
 
