@@ -257,5 +257,14 @@ def _echoes(text: str, title: str, kept: list[str]) -> bool:
 
 
 def _similar(a: str, b: str) -> bool:
-    a, b = (" ".join(_WORD.findall(s.lower())) for s in (a, b))
-    return bool(a and b) and (a == b or SequenceMatcher(None, a, b).ratio() >= 0.92)
+    """Near-equal word sequences. Compared by words, not characters, and length first:
+    character-level matching of long paragraphs is quadratic and dominated build time."""
+    wa, wb = (_WORD.findall(s.lower()) for s in (a, b))
+    if not (wa and wb):
+        return False
+    if wa == wb:
+        return True
+    if min(len(wa), len(wb)) < 0.85 * max(len(wa), len(wb)):
+        return False
+    sm = SequenceMatcher(None, wa, wb, autojunk=False)
+    return sm.quick_ratio() >= 0.92 and sm.ratio() >= 0.92
