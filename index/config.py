@@ -76,6 +76,7 @@ class BotConfig:
     max_queue: int = 100
     reindex_roots: list[str] = field(default_factory=list)  # allowed /reindex sources
     view_timeout_seconds: float = 300.0
+    progress_interval_seconds: float = 2.0  # least time between /reindex progress edits
 
 
 @dataclass

@@ -1,0 +1,1 @@
+"""The Discord bot: a thin skin over `index/` (see bot/app.py)."""

@@ -1,0 +1,214 @@
+"""/reindex: admins update the index while the bot keeps answering from the old one.
+
+Admins are members with Manage Server (or Administrator) or one of `bot.admin_roles`.
+The command is hidden from others by its default permissions, and checked again on every
+use: a server can change who sees a command, so the check here is the one that counts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from index.errors import BuildLockedError, NewsdeskError, SourceError
+from index.models import BuildReport
+
+from . import render
+
+if TYPE_CHECKING:
+    from .app import NewsdeskBot
+
+log = logging.getLogger(__name__)
+
+NO_MENTIONS = discord.AllowedMentions.none()
+NOT_ADMIN = (
+    "Only server admins can reindex: members with the Manage Server permission"
+    " or one of the roles configured as newsdesk admins."
+)
+
+
+def is_admin(interaction: discord.Interaction, admin_roles: Sequence[int]) -> bool:
+    """Manage Server, Administrator, or a configured admin role — read from this
+    interaction's own member data, never from what Discord chose to show."""
+    if interaction.guild_id is None:
+        return False
+    perms = interaction.permissions
+    if perms.manage_guild or perms.administrator:
+        return True
+    user = interaction.user
+    roles = {r.id for r in getattr(user, "roles", [])}
+    return bool(roles & set(admin_roles))
+
+
+def resolve_source(source: str, roots: Sequence[Path]) -> Path:
+    """The real path of `source`, which must exist inside one of `roots`.
+
+    Relative sources are taken relative to each root in turn. Symlinks and `..` are
+    resolved before the check, so neither can lead outside the roots.
+    """
+    source = source.strip()
+    if not source or "\x00" in source:
+        raise SourceError("give a file or folder inside the allowed sources")
+    resolved_roots = [Path(r).expanduser().resolve() for r in roots]
+    given = Path(source)
+    candidates = [given] if given.is_absolute() else [r / given for r in resolved_roots]
+    for candidate in candidates:
+        real = candidate.resolve()
+        inside = any(real == r or real.is_relative_to(r) for r in resolved_roots)
+        if inside and real.exists():
+            return real
+    raise SourceError(
+        f"{source!r} is not a file or folder inside the allowed sources"
+        " (bot.reindex_roots in the config)"
+    )
+
+
+def plan_sources(default: Sequence[Path], extra: Path | None) -> list[Path]:
+    """What a build indexes: the configured sources, plus `extra` unless one of them
+    already holds it."""
+    sources = [Path(p) for p in default]
+    if extra is None:
+        return sources
+    for p in sources:
+        real = p.expanduser().resolve()
+        if extra == real or extra.is_relative_to(real):
+            return sources
+    return [*sources, extra]
+
+
+class ProgressBox:
+    """The latest (stage, done, total) from the build thread; read by the editing task."""
+
+    def __init__(self) -> None:
+        self.value: tuple[str, int, int] = ("starting", 0, 0)
+        self.version = 0
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        self.value = (stage, done, total)  # one assignment: safe across threads
+        self.version += 1
+
+
+class AdminCog(commands.Cog):
+    """Reindexing; one build at a time."""
+
+    def __init__(self, bot: NewsdeskBot) -> None:
+        self.bot = bot
+        self.running: str | None = None  # who started the running reindex, and when
+
+    def roots(self) -> list[Path]:
+        """Where /reindex may read: bot.reindex_roots, else only the configured sources."""
+        config = self.bot.config
+        if config.bot.reindex_roots:
+            return [Path(r).expanduser() for r in config.bot.reindex_roots]
+        return config.source_paths
+
+    @app_commands.command(name="reindex", description="Admins: update the index from the sources")
+    @app_commands.describe(source="Also index this file or folder (inside the allowed roots)")
+    @app_commands.default_permissions(manage_guild=True)
+    @app_commands.guild_only()
+    async def reindex(self, interaction: discord.Interaction, source: str | None = None) -> None:
+        if not is_admin(interaction, self.bot.config.bot.admin_roles):
+            log.warning("refused /reindex for user %s (not an admin)", interaction.user.id)
+            await _refuse(interaction, NOT_ADMIN)
+            return
+        extra = None
+        if source and source.strip():
+            try:
+                extra = resolve_source(source, self.roots())
+            except SourceError as exc:
+                await _refuse(interaction, render.inert(str(exc)))
+                return
+        if self.running is not None:
+            await _refuse(
+                interaction,
+                f"A reindex is already running (started by {self.running}). "
+                "Try again when it has finished.",
+            )
+            return
+        self.running = f"<@{interaction.user.id}> <t:{int(time.time())}:R>"
+        try:
+            await self._reindex(interaction, plan_sources(self.bot.config.source_paths, extra))
+        finally:
+            self.running = None
+
+    async def _reindex(self, interaction: discord.Interaction, sources: list[Path]) -> None:
+        what = ", ".join(p.name or str(p) for p in sources)
+        started = time.monotonic()
+        await interaction.response.send_message(
+            render.progress_text("starting", 0, 0, 0), allowed_mentions=NO_MENTIONS
+        )
+        log.info("reindex by user %s: %s", interaction.user.id, ", ".join(map(str, sources)))
+        box = ProgressBox()
+        editor = asyncio.ensure_future(self._show_progress(interaction, box, started))
+        loop = asyncio.get_running_loop()
+        report: BuildReport | None = None
+        error = ""
+        try:
+            report = await loop.run_in_executor(
+                self.bot.build_pool, lambda: self.bot.engine.build(sources, progress=box)
+            )
+        except BuildLockedError:
+            error = "Another build (from the command line, perhaps) is running. Try again later."
+        except NewsdeskError as exc:
+            error = f"Reindex failed: {render.inert(str(exc))}"
+        except Exception:
+            log.exception("reindex failed")
+            error = (
+                "Reindex failed; the error was logged. The bot still answers from the old index."
+            )
+        finally:
+            editor.cancel()
+            await asyncio.gather(editor, return_exceptions=True)
+        if report is not None:
+            log.info("reindex done: %s", report.as_dict())
+            await self.bot.refresh_outlets()
+            await _final_edit(interaction, content="", embed=render.report_embed(report, what))
+        else:
+            await _final_edit(interaction, content=render.clip(error, render.MAX_CONTENT))
+
+    async def _show_progress(
+        self, interaction: discord.Interaction, box: ProgressBox, started: float
+    ) -> None:
+        """Edit the message with the newest progress, at most once per interval."""
+        interval = max(0.2, self.bot.config.bot.progress_interval_seconds)
+        shown = 0
+        while True:
+            await asyncio.sleep(interval)
+            if box.version == shown:
+                continue
+            shown = box.version
+            stage, done, total = box.value
+            text = render.progress_text(stage, done, total, time.monotonic() - started)
+            try:
+                await interaction.edit_original_response(content=text, allowed_mentions=NO_MENTIONS)
+            except discord.HTTPException as exc:
+                log.debug("progress edit failed: %s", exc)
+
+
+async def _final_edit(
+    interaction: discord.Interaction, *, content: str, embed: discord.Embed | None = None
+) -> None:
+    """Edit the reindex message; after 15 minutes its token is gone, so post instead."""
+    try:
+        await interaction.edit_original_response(
+            content=content or None, embed=embed, allowed_mentions=NO_MENTIONS
+        )
+        return
+    except discord.HTTPException as exc:
+        log.info("could not edit the reindex message (%s); posting the result instead", exc)
+    channel = interaction.channel
+    if isinstance(channel, discord.abc.Messageable):
+        kwargs = {"embed": embed} if embed else {}
+        await channel.send(content or None, allowed_mentions=NO_MENTIONS, **kwargs)
+
+
+async def _refuse(interaction: discord.Interaction, text: str) -> None:
+    await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)

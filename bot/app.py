@@ -1,0 +1,274 @@
+"""The bot: one client class, its start-up, and `run(config)` behind `newsdesk run`.
+
+`create_bot(config, engine)` builds the client without connecting, so tests can point
+discord.py at a local fake Discord. Everything blocking (the model, SQLite, builds) runs
+in thread pools, never on the event loop, so heartbeats never stall.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+import os
+import signal
+import sys
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from index.config import Config
+from index.engine import Engine
+from index.errors import NewsdeskError
+
+from .limits import Cooldown, Gate
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+NO_MENTIONS = discord.AllowedMentions.none()
+OUTLETS_MAX_AGE = 60.0  # seconds before the cached outlet list is refreshed in the background
+
+
+class NewsdeskBot(commands.Bot):
+    """The newsdesk client: holds the engine, the thread pools and the shared limits."""
+
+    def __init__(self, config: Config, engine: Engine, **options: Any) -> None:
+        options.setdefault("intents", discord.Intents.default())  # no privileged intent
+        super().__init__(
+            command_prefix=commands.when_mentioned,  # unused: there are no text commands
+            help_command=None,
+            allowed_mentions=NO_MENTIONS,
+            tree_cls=NewsdeskTree,
+            **options,
+        )
+        self.config = config
+        self.engine = engine
+        bc = config.bot
+        # Questions and listings; the gate keeps at most max_concurrent of them in here.
+        self.pool = ThreadPoolExecutor(bc.max_concurrent + 2, thread_name_prefix="newsdesk-ask")
+        self.build_pool = ThreadPoolExecutor(1, thread_name_prefix="newsdesk-build")
+        self.cooldown = Cooldown(bc.cooldown_seconds)
+        self.gate = Gate(bc.max_concurrent, bc.max_queue)
+        self.outlets: list[str] = []
+        self._outlets_at = 0.0
+        self._background: set[asyncio.Task] = set()
+
+    async def setup_hook(self) -> None:
+        from .admin import AdminCog
+        from .ask import AskCog
+        from .sources import SourcesCog
+
+        await self.add_cog(AskCog(self))
+        await self.add_cog(SourcesCog(self))
+        await self.add_cog(AdminCog(self))
+        self.tree.add_command(help_command)
+        await self.refresh_outlets()
+        await self.sync_commands()
+
+    async def sync_commands(self) -> None:
+        """Guild commands appear at once; global ones can take up to an hour."""
+        guilds = self.config.bot.guilds
+        if not guilds:
+            synced = await self.tree.sync()
+            log.info("synced %d global commands", len(synced))
+            return
+        for gid in guilds:
+            guild = discord.Object(id=gid)
+            self.tree.copy_global_to(guild=guild)
+            synced = await self.tree.sync(guild=guild)
+            log.info("synced %d commands to guild %d", len(synced), gid)
+
+    async def on_ready(self) -> None:
+        assert self.user is not None
+        log.info("connected as %s (id %d) to %d guilds", self.user, self.user.id, len(self.guilds))
+
+    async def on_message(self, message: discord.Message) -> None:
+        """No text commands: mentions are answered by AskCog's listener."""
+
+    async def blocking(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        """Run `fn` in the question pool and wait for it without blocking the loop."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.pool, functools.partial(fn, *args, **kwargs))
+
+    async def refresh_outlets(self) -> None:
+        try:
+            self.outlets = await self.blocking(self.engine.outlets)
+            self._outlets_at = time.monotonic()
+        except NewsdeskError as exc:
+            log.warning("could not list outlets: %s", exc)
+
+    def known_outlet(self, name: str) -> str | None:
+        """The outlet's indexed spelling, from a cache refreshed in the background."""
+        if time.monotonic() - self._outlets_at > OUTLETS_MAX_AGE:
+            self._outlets_at = time.monotonic()
+            self.spawn(self.refresh_outlets())
+        lowered = name.strip().lower()
+        return next((o for o in self.outlets if o.lower() == lowered), None)
+
+    def spawn(self, coro: Any) -> asyncio.Task:
+        """A background task that is kept referenced until it ends."""
+        task = asyncio.ensure_future(coro)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+        return task
+
+    async def close(self) -> None:
+        await super().close()
+        for task in list(self._background):
+            task.cancel()
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        self.build_pool.shutdown(wait=False, cancel_futures=True)
+
+
+class NewsdeskTree(app_commands.CommandTree):
+    """Turns failures no command handled into one apologetic ephemeral message."""
+
+    async def on_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        if isinstance(error, app_commands.NoPrivateMessage):
+            text = "That command only works in a server."
+        elif isinstance(error, app_commands.CheckFailure):
+            text = str(error) or "You can't use that command here."
+        else:
+            command = interaction.command.name if interaction.command else "?"
+            log.error("/%s failed", command, exc_info=error)
+            text = "Sorry, something went wrong; the error was logged."
+        try:
+            if interaction.response.is_done():
+                await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+            else:
+                await interaction.response.send_message(
+                    text, ephemeral=True, allowed_mentions=NO_MENTIONS
+                )
+        except discord.HTTPException:
+            log.warning("could not report an error to the user of /%s", interaction.command)
+
+
+@app_commands.command(name="help", description="What newsdesk does and how to ask it")
+async def help_command(interaction: discord.Interaction) -> None:
+    from .render import help_embed
+
+    bot = interaction.client
+    bc = bot.config.bot if isinstance(bot, NewsdeskBot) else Config().bot
+    await interaction.response.send_message(
+        embed=help_embed(bc.max_question_chars, bc.cooldown_seconds),
+        ephemeral=True,
+        allowed_mentions=NO_MENTIONS,
+    )
+
+
+def create_bot(config: Config, engine: Engine, **options: Any) -> NewsdeskBot:
+    """The client, not yet connected; `options` go to discord.Client (tests shorten
+    `guild_ready_timeout`, for example)."""
+    return NewsdeskBot(config, engine, **options)
+
+
+# --- running for real --------------------------------------------------------------------
+
+
+class RedactToken(logging.Filter):
+    """Replaces the token wherever it would appear in a log record."""
+
+    def __init__(self, token: str) -> None:
+        super().__init__()
+        self.token = token
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not self.token:
+            return True
+        try:
+            message = record.getMessage()
+        except Exception:
+            return True
+        if self.token in message:
+            record.msg = message.replace(self.token, "[token]")
+            record.args = None
+        return True
+
+
+def open_engine(config: Config) -> Engine:
+    """Load the model and the index, building the configured sources first if none exists."""
+    engine = Engine(config)
+    if not engine.has_index():
+        log.info(
+            "no index in %s yet: building it from %s",
+            config.data_path,
+            ", ".join(map(str, config.source_paths)),
+        )
+        last = [0.0]
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if time.monotonic() - last[0] > 5 or (total and done == total):
+                last[0] = time.monotonic()
+                log.info("building: %s %s", stage, f"{done}/{total}" if total else "")
+
+        report = engine.build(progress=progress)
+        log.info(
+            "built: %d articles, %d passages, %d skipped",
+            report.added,
+            report.passages_embedded,
+            len(report.skipped),
+        )
+    engine.embedder  # noqa: B018 - load the model now, not on the first question
+    engine.reload()
+    return engine
+
+
+def _fail(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 2
+
+
+def run(config: Config) -> int:
+    """Start the bot and serve until stopped; the process exit code."""
+    env = config.bot.token_env
+    token = os.environ.get(env, "").strip()
+    if not token:
+        return _fail(
+            f"no Discord bot token: set ${env} to the token from the Discord developer "
+            "portal (Applications → your app → Bot → Reset Token)"
+        )
+    redact = RedactToken(token)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(redact)
+    logging.getLogger("discord").addFilter(redact)
+
+    engine = open_engine(config)
+    try:
+        asyncio.run(_serve(config, engine, token))
+    except discord.LoginFailure:
+        return _fail(
+            f"Discord rejected the token in ${env}: check it, or reset it in the developer portal"
+        )
+    except discord.PrivilegedIntentsRequired:
+        return _fail("Discord refused the intents the bot asked for (none should be privileged)")
+    except discord.ConnectionClosed as exc:
+        if exc.code == 4004:
+            return _fail(f"Discord rejected the token in ${env} (gateway authentication failed)")
+        return _fail(f"the Discord connection closed and could not resume (code {exc.code})")
+    except (discord.GatewayNotFound, OSError) as exc:
+        return _fail(f"could not reach Discord: {exc}")
+    except KeyboardInterrupt:
+        pass
+    finally:
+        engine.close()
+    return 0
+
+
+async def _serve(config: Config, engine: Engine, token: str) -> None:
+    bot = create_bot(config, engine)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        # (not possible off the main thread, or on Windows: Ctrl-C still works there)
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, lambda: bot.spawn(bot.close()))
+    async with bot:
+        await bot.start(token)

@@ -1,0 +1,235 @@
+"""/ask and questions asked by mentioning the bot: parse, check the limits, ask the engine
+off the event loop, hand the answer to the renderer."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from index.engine import parse_iso_date
+from index.errors import NewsdeskError, QueryError
+from index.models import Answer
+
+from . import render
+from .limits import BUSY_MESSAGE, Busy, cooldown_message, question_problem
+from .views import FeedbackView
+
+if TYPE_CHECKING:
+    from .app import NewsdeskBot
+
+log = logging.getLogger(__name__)
+
+NO_MENTIONS = discord.AllowedMentions.none()
+MENTION_HINT = (
+    "Ask me a question after the mention — for example *@newsdesk Who did Shoigu meet in "
+    "Beijing?* — or use `/ask`. `/help` lists everything I can do."
+)
+
+
+def date_filters(since: str | None, until: str | None) -> tuple[str | None, str | None]:
+    """ISO dates from the user's `since`/`until` (QueryError when unusable)."""
+    since_iso = parse_iso_date(since, "since") if since and since.strip() else None
+    until_iso = parse_iso_date(until, "until") if until and until.strip() else None
+    if since_iso and until_iso and since_iso > until_iso:
+        raise QueryError(f"since ({since_iso}) is after until ({until_iso})")
+    return since_iso, until_iso
+
+
+def strip_mentions(content: str, user_id: int, role_id: int | None = None) -> str:
+    """The question in a message that mentions the bot: its mention tokens removed."""
+    pattern = rf"<@!?{user_id}>"
+    if role_id:
+        pattern += rf"|<@&{role_id}>"
+    return " ".join(re.sub(pattern, " ", content).split())
+
+
+class AskCog(commands.Cog):
+    """Answers questions: the /ask command and mentions of the bot."""
+
+    def __init__(self, bot: NewsdeskBot) -> None:
+        self.bot = bot
+
+    # --- shared ------------------------------------------------------------------------
+
+    async def _ask(
+        self,
+        question: str,
+        outlets: list[str] | None = None,
+        since: str | None = None,
+        until: str | None = None,
+    ) -> Answer:
+        return await self.bot.blocking(
+            self.bot.engine.ask, question, outlets=outlets, since=since, until=until
+        )
+
+    def _reply_parts(self, answer: Answer) -> tuple[str, list[discord.Embed], FeedbackView]:
+        ids = [h.passage_id for h in answer.hits]
+
+        async def on_vote(user_id: int, vote: int) -> None:
+            await self.bot.blocking(
+                self.bot.engine.record_feedback, answer.question, ids, user_id, vote
+            )
+
+        view = FeedbackView(on_vote, timeout=self.bot.config.bot.view_timeout_seconds or None)
+        return render.answer_content(answer), render.answer_embeds(answer), view
+
+    def _outlets(self, outlet: str | None) -> list[str] | None:
+        if not outlet or not outlet.strip():
+            return None
+        known = self.bot.known_outlet(outlet)
+        if known is None:
+            names = ", ".join(sorted(self.bot.outlets)) or "none indexed yet"
+            raise QueryError(f"unknown outlet {outlet.strip()!r}; known outlets: {names}")
+        return [known]
+
+    # --- /ask ----------------------------------------------------------------------------
+
+    @app_commands.command(name="ask", description="Answer a question by quoting the coverage")
+    @app_commands.describe(
+        question="What you want to know",
+        outlet="Only articles from this outlet",
+        since="Only articles published on or after this date (YYYY-MM-DD)",
+        until="Only articles published on or before this date (YYYY-MM-DD)",
+        private="Show the answer only to you",
+    )
+    async def ask(
+        self,
+        interaction: discord.Interaction,
+        question: str,
+        outlet: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        private: bool = False,
+    ) -> None:
+        bc = self.bot.config.bot
+        problem = question_problem(question, bc.max_question_chars)
+        if problem:
+            await _refuse(interaction, problem)
+            return
+        try:
+            outlets = self._outlets(outlet)
+            since_iso, until_iso = date_filters(since, until)
+        except QueryError as exc:
+            await _refuse(interaction, _error_text(exc))
+            return
+        user = interaction.user.id
+        wait = self.bot.cooldown.remaining(user)
+        if wait:
+            await _refuse(interaction, cooldown_message(wait))
+            return
+        try:
+            admission = self.bot.gate.admit()
+        except Busy:
+            await _refuse(interaction, BUSY_MESSAGE)
+            return
+        with admission:
+            self.bot.cooldown.record(user)
+            await interaction.response.defer(thinking=True, ephemeral=private)
+            try:
+                async with admission.turn():
+                    answer = await self._ask(question, outlets, since_iso, until_iso)
+            except NewsdeskError as exc:
+                await interaction.edit_original_response(
+                    content=_error_text(exc), allowed_mentions=NO_MENTIONS
+                )
+                return
+        content, embeds, view = self._reply_parts(answer)
+        view.message = await interaction.edit_original_response(
+            content=content, embeds=embeds, view=view, allowed_mentions=NO_MENTIONS
+        )
+
+    @ask.autocomplete("outlet")
+    async def outlet_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        current = current.strip().lower()
+        names = [o for o in self.bot.outlets if current in o.lower()]
+        return [app_commands.Choice(name=o[:100], value=o[:100]) for o in names[:25]]
+
+    # --- mentions ----------------------------------------------------------------------------
+
+    def _mentions_me(self, message: discord.Message) -> bool:
+        me = self.bot.user
+        if me is None:
+            return False
+        if any(u.id == me.id for u in message.mentions):
+            return True
+        role = message.guild.self_role if message.guild else None
+        return role is not None and role in message.role_mentions
+
+    @commands.Cog.listener("on_message")
+    async def on_mention(self, message: discord.Message) -> None:
+        """A message that mentions the bot is a question; the answer is a reply to it."""
+        if message.author.bot or message.webhook_id or not self._mentions_me(message):
+            return
+        assert self.bot.user is not None
+        role = message.guild.self_role if message.guild else None
+        question = strip_mentions(message.content, self.bot.user.id, role.id if role else None)
+        user = message.author.id
+        wait = self.bot.cooldown.remaining(user)
+        if wait:
+            if self.bot.cooldown.first_warning(user):
+                await _reply(message, cooldown_message(wait))
+            return
+        if not question:
+            self.bot.cooldown.record(user)
+            await _reply(message, MENTION_HINT)
+            return
+        problem = question_problem(question, self.bot.config.bot.max_question_chars)
+        if problem:
+            await _reply(message, problem)
+            return
+        try:
+            admission = self.bot.gate.admit()
+        except Busy:
+            await _reply(message, BUSY_MESSAGE)
+            return
+        with admission:
+            self.bot.cooldown.record(user)
+            try:
+                async with message.channel.typing(), admission.turn():
+                    answer = await self._ask(question)
+            except NewsdeskError as exc:
+                await _reply(message, _error_text(exc))
+                return
+        content, embeds, view = self._reply_parts(answer)
+        view.message = await _reply(message, content, embeds=embeds, view=view)
+
+
+def _error_text(exc: Exception) -> str:
+    return render.clip("⚠️ " + render.inert(str(exc)), 1900)
+
+
+async def _refuse(interaction: discord.Interaction, text: str) -> None:
+    await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+
+async def _reply(
+    message: discord.Message,
+    content: str,
+    *,
+    embeds: list[discord.Embed] | None = None,
+    view: discord.ui.View | None = None,
+) -> discord.Message | None:
+    """Reply without pinging anyone; still posts if the question was deleted meanwhile."""
+    kwargs: dict = {}
+    if embeds:
+        kwargs["embeds"] = embeds
+    if view is not None:
+        kwargs["view"] = view
+    try:
+        return await message.channel.send(
+            content,
+            reference=message.to_reference(fail_if_not_exists=False),
+            mention_author=False,
+            allowed_mentions=NO_MENTIONS,
+            **kwargs,
+        )
+    except discord.Forbidden:
+        log.warning("no permission to reply in channel %s", message.channel.id)
+    return None

@@ -1,0 +1,374 @@
+"""Answers, source lists and build reports as Discord embeds, always within Discord's limits.
+
+Pure: no I/O, no client. Every piece of article or user text is made inert before it goes
+out: markdown escaped (so a quote can't restyle the message or mask a link) and mentions
+neutralised with a zero-width space (the bot also sends allowed_mentions=none, this is
+the second lock on the same door).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from datetime import date
+from pathlib import PurePath
+
+import discord
+
+from index.models import Answer, BuildReport, Hit, Source
+from index.store import ArticleRow
+
+# Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
+MAX_CONTENT = 2000
+MAX_TITLE = 256
+MAX_DESCRIPTION = 4096
+MAX_FIELD_NAME = 256
+MAX_FIELD_VALUE = 1024
+MAX_FOOTER = 2048
+MAX_EMBED_TOTAL = 6000  # all embeds of one message together
+MAX_EMBEDS = 10
+MAX_URL = 2048
+
+NOT_COVERED = "The coverage doesn't address this question."
+ACCENT = discord.Colour(0x2B6CB0)
+MUTED = discord.Colour(0x718096)
+ELLIPSIS = "…"
+ZWSP = "\u200b"
+
+# Invisible characters that could hide a mention or a link from a reader (or a filter).
+_INVISIBLE = re.compile("[\u200b-\u200f\u2060-\u2064\ufeff\u00ad\u180e]")
+_MENTION = re.compile(r"@(everyone|here|[!&]?\d{15,25})", re.I)
+_WHITESPACE = re.compile(r"[ \t]+")
+_UNESCAPED_BRACKET = re.compile(r"(?<!\\)((?:\\\\)*)([\[\]])")
+
+PASSAGE_BUDGET = 900  # characters of one quoted passage before trimming around the quote
+
+
+# --- making text inert ------------------------------------------------------------------
+
+
+def inert(text: str) -> str:
+    """`text` with markdown escaped and mentions (@everyone, @here, <@id>, <@&id>) broken."""
+    text = _INVISIBLE.sub("", text)
+    text = discord.utils.escape_markdown(text)
+    text = _UNESCAPED_BRACKET.sub(r"\1\\\2", text)  # no [label](link), even across lines
+    return _MENTION.sub(lambda m: f"@{ZWSP}{m.group(1)}", text)
+
+
+def clip(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` characters, on a word boundary when one is near."""
+    if len(text) <= limit:
+        return text
+    if limit <= 1:
+        return ELLIPSIS[:limit]
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit * 0.6:
+        cut = cut[:space]
+    # never leave a dangling escape backslash at the end
+    while cut.endswith("\\"):
+        cut = cut[:-1]
+    return cut.rstrip() + ELLIPSIS
+
+
+def inert_clip(text: str, limit: int) -> str:
+    """Escape then fit in `limit`, cutting the raw text (so an escape is never split)."""
+    out = inert(text)
+    raw = text
+    while len(out) > limit and raw:
+        keep = min(len(raw) - 1, len(raw) * (limit - 1) // len(out))
+        raw = raw[: max(0, keep)].rstrip()
+        out = inert(raw) + ELLIPSIS
+    return out if len(out) <= limit else ELLIPSIS[:limit]
+
+
+def safe_url(url: str) -> str | None:
+    """`url` when Discord would accept it as an embed link (http/https, no spaces)."""
+    url = (url or "").strip()
+    if not re.match(r"https?://[^\s/$.?#][^\s]*$", url, re.I) or len(url) > MAX_URL:
+        return None
+    return url
+
+
+def human_date(published: str) -> str:
+    """'2025-02-28' → '28 Feb 2025'; anything else unchanged."""
+    try:
+        d = date.fromisoformat(published)
+    except (TypeError, ValueError):
+        return published or ""
+    return f"{d.day} {d:%b %Y}"
+
+
+def citation(source: Source) -> str:
+    """'Outlet · 28 Feb 2025' (plain text: used in footers, which don't render markdown)."""
+    bits = [b for b in (source.outlet.strip(), human_date(source.published)) if b]
+    return " · ".join(bits) or "unknown outlet and date"
+
+
+# --- answers ------------------------------------------------------------------------------
+
+
+def excerpt(hit: Hit, budget: int = PASSAGE_BUDGET) -> tuple[str, str, str]:
+    """(before, quote, after) of the passage, trimmed to about `budget` characters.
+
+    The answering sentence is kept whole when it fits; context is taken from both sides
+    of it, cut on word boundaries and marked with an ellipsis where text was dropped.
+    """
+    text = _WHITESPACE.sub(" ", hit.text)
+    quote = _WHITESPACE.sub(" ", hit.quote).strip()
+    start = text.find(quote) if quote else -1
+    if start < 0:  # the quote can't be located: show the passage head, unmarked
+        return clip(text.strip(), budget), "", ""
+    before, after = text[:start], text[start + len(quote) :]
+    if len(quote) >= budget:
+        lead = ELLIPSIS if before.strip() else ""
+        return lead, clip(quote, budget), ""
+    room = budget - len(quote)
+    keep_after = min(len(after), max(room // 2, room - len(before)))
+    keep_before = min(len(before), room - keep_after)
+    return _tail(before, keep_before), quote, _head(after, keep_after)
+
+
+def _tail(text: str, n: int) -> str:
+    if len(text) <= n:
+        return text
+    if n <= 2:
+        return ELLIPSIS + " " if text.strip() else ""
+    cut = text[len(text) - n + 1 :]
+    space = cut.find(" ")
+    if 0 <= space < len(cut) * 0.4:
+        cut = cut[space:]
+    return ELLIPSIS + cut.lstrip() if cut.strip() else ELLIPSIS + " "
+
+
+def _head(text: str, n: int) -> str:
+    if len(text) <= n:
+        return text
+    if n <= 2:
+        return " " + ELLIPSIS if text.strip() else ""
+    cut = text[: n - 1]
+    space = cut.rfind(" ")
+    if space > len(cut) * 0.6:
+        cut = cut[:space]
+    return cut.rstrip() + ELLIPSIS
+
+
+def marked_passage(hit: Hit, budget: int = PASSAGE_BUDGET) -> str:
+    """The trimmed passage, escaped, with the answering sentence in bold."""
+    before, quote, after = excerpt(hit, budget)
+    if not quote:
+        return inert(before)
+    # Whitespace just inside ** breaks the bold, so it stays outside.
+    return f"{inert(before)}**{inert(quote)}**{inert(after)}"
+
+
+def question_line(question: str, limit: int = 600) -> str:
+    """The echoed question, escaped and quoted: '> **Q:** …'."""
+    q = " ".join(question.split())
+    return f"**Q:** {inert_clip(q, limit)}"
+
+
+def answer_content(answer: Answer) -> str:
+    """The message text: the question, then 'not covered' when nothing answers it."""
+    line = question_line(answer.question)
+    if not answer.covered or not answer.hits:
+        return clip(f"{line}\n{NOT_COVERED}", MAX_CONTENT)
+    n = len(answer.hits[:MAX_EMBEDS])
+    what = "the passage" if n == 1 else f"{n} passages"
+    return clip(f"{line}\nFrom the coverage, {what} that answer it best:", MAX_CONTENT)
+
+
+def hit_embed(hit: Hit, n: int, budget: int = PASSAGE_BUDGET) -> discord.Embed:
+    """One quoted passage: the article title (linked when it has a URL), the passage with
+    its answering sentence in bold, outlet and date, and any syndicated copies."""
+    src = hit.source
+    title = f"{n}. " + inert_clip(src.title.strip() or "(untitled)", MAX_TITLE - 4)
+    embed = discord.Embed(
+        title=title,
+        url=safe_url(src.url),
+        description=marked_passage(hit, budget),
+        colour=ACCENT,
+    )
+    if hit.also:
+        embed.add_field(name="Also reported by", value=also_reported(hit.also), inline=False)
+    embed.set_footer(text=clip(f"{citation(src)} · source #{src.article_id}", MAX_FOOTER))
+    return embed
+
+
+def also_reported(sources: Sequence[Source], limit: int = 400) -> str:
+    """A short list of the other outlets that carried the same passage."""
+    lines: list[str] = []
+    used = 0
+    for i, s in enumerate(sources):
+        name = inert_clip(s.title.strip() or "(untitled)", 120)
+        url = safe_url(s.url)
+        label = f"[{name}]({url})" if url else name
+        line = f"• {label} — {inert(citation(s))}"
+        rest = len(sources) - i - 1
+        tail = f"\n…and {rest} more" if rest else ""
+        if used + len(line) + 1 + len(tail) > limit and lines:
+            lines.append(f"…and {len(sources) - i} more")
+            break
+        lines.append(line)
+        used += len(line) + 1
+    return clip("\n".join(lines), MAX_FIELD_VALUE)
+
+
+def answer_embeds(answer: Answer, budget: int = PASSAGE_BUDGET) -> list[discord.Embed]:
+    """One embed per hit, the set within 6,000 characters and 10 embeds."""
+    hits = answer.hits[:MAX_EMBEDS] if answer.covered else []
+    if not hits:
+        return []
+    per_hit = min(budget, (MAX_EMBED_TOTAL - 800) // len(hits))
+    while True:
+        embeds = [hit_embed(h, i, per_hit) for i, h in enumerate(hits, 1)]
+        if embeds_length(embeds) <= MAX_EMBED_TOTAL or per_hit <= 80:
+            return embeds
+        per_hit = int(per_hit * 0.8)
+
+
+def embeds_length(embeds: Sequence[discord.Embed]) -> int:
+    """What Discord counts towards the 6,000-character limit of one message."""
+    return sum(len(e) for e in embeds)
+
+
+# --- sources --------------------------------------------------------------------------------
+
+SOURCES_PER_PAGE = 10
+
+
+def page_count(total: int, per_page: int = SOURCES_PER_PAGE) -> int:
+    return max(1, math.ceil(total / per_page))
+
+
+def source_line(a: ArticleRow) -> str:
+    title = inert_clip(a.title.strip() or PurePath(a.path).name or "(untitled)", 150)
+    meta = " · ".join(b for b in (inert_clip(a.outlet, 60), human_date(a.published)) if b)
+    plural = "passage" if a.passages == 1 else "passages"
+    return f"`#{a.id}` **{title}**" + (f" — {meta}" if meta else "") + f" · {a.passages} {plural}"
+
+
+def sources_page(
+    rows: Sequence[ArticleRow], page: int, search: str = "", per_page: int = SOURCES_PER_PAGE
+) -> discord.Embed:
+    """Page `page` (0-based) of the article list."""
+    pages = page_count(len(rows), per_page)
+    page = min(max(page, 0), pages - 1)
+    title = "Indexed articles"
+    if search:
+        title += f" matching “{clip(' '.join(search.split()), 100)}”"
+    chunk = rows[page * per_page : (page + 1) * per_page]
+    if chunk:
+        description = "\n".join(source_line(a) for a in chunk)
+    elif search:
+        description = "No indexed article matches that search."
+    else:
+        description = "Nothing is indexed yet."
+    embed = discord.Embed(
+        title=clip(title, MAX_TITLE), description=clip(description, MAX_DESCRIPTION), colour=ACCENT
+    )
+    total = f"{len(rows)} article" + ("" if len(rows) == 1 else "s")
+    embed.set_footer(text=f"Page {page + 1}/{pages} · {total} · /source id for details")
+    return embed
+
+
+def source_embed(a: ArticleRow) -> discord.Embed:
+    """One article's details."""
+    embed = discord.Embed(
+        title=inert_clip(a.title.strip() or "(untitled)", MAX_TITLE),
+        url=safe_url(a.url),
+        colour=ACCENT,
+    )
+    embed.add_field(name="Outlet", value=inert_clip(a.outlet or "unknown", 200))
+    embed.add_field(name="Published", value=human_date(a.published) or "unknown")
+    embed.add_field(name="Passages", value=str(a.passages))
+    if a.place:
+        embed.add_field(name="Place", value=inert_clip(a.place, 200))
+    name = PurePath(a.path).name if a.path else ""
+    if name:
+        embed.add_field(name="File", value=inert_clip(name, 300), inline=False)
+    if safe_url(a.url):
+        embed.add_field(name="Link", value=clip(a.url, MAX_FIELD_VALUE), inline=False)
+    embed.set_footer(text=f"source #{a.id}")
+    return embed
+
+
+# --- reindex ----------------------------------------------------------------------------------
+
+
+def progress_text(stage: str, done: int, total: int, elapsed: float) -> str:
+    """'⏳ Reindexing — embedding 120/340 (12 s)'."""
+    step = f"{stage} {done}/{total}" if total else stage
+    return clip(f"⏳ Reindexing — {inert(step)} ({elapsed:.0f} s)", MAX_CONTENT)
+
+
+def report_embed(report: BuildReport, what: str) -> discord.Embed:
+    """The counts of a finished build."""
+    embed = discord.Embed(
+        title="Reindex finished",
+        description=clip(f"Sources: {inert(what)}", MAX_DESCRIPTION),
+        colour=ACCENT,
+    )
+    for name, value in (
+        ("Added", report.added),
+        ("Changed", report.changed),
+        ("Removed", report.removed),
+        ("Unchanged", report.unchanged),
+        ("Passages embedded", report.passages_embedded),
+        ("Skipped", len(report.skipped)),
+    ):
+        embed.add_field(name=name, value=str(value))
+    if report.skipped:
+        lines = [f"{PurePath(p).name}: {r}" for p, r in report.skipped[:10]]
+        more = len(report.skipped) - len(lines)
+        value = "\n".join(inert_clip(line, 150) for line in lines)
+        if more:
+            value += f"\n…and {more} more"
+        embed.add_field(name="Skipped files", value=clip(value, MAX_FIELD_VALUE), inline=False)
+    embed.set_footer(text=f"generation {report.generation} · {report.seconds:.1f} s")
+    return embed
+
+
+# --- help ------------------------------------------------------------------------------------
+
+
+def help_embed(max_question_chars: int, cooldown_seconds: float) -> discord.Embed:
+    embed = discord.Embed(
+        title="newsdesk",
+        description=(
+            "I answer questions about the news coverage I have indexed by quoting the passages "
+            "that answer them, with the article, outlet and date of each. When the coverage "
+            "doesn't address a question, I say so instead of guessing."
+        ),
+        colour=ACCENT,
+    )
+    embed.add_field(
+        name="/ask question [outlet] [since] [until] [private]",
+        value=(
+            "The best passages, answering sentence in **bold**. Filter by outlet or by "
+            "publication date (YYYY-MM-DD); `private` shows the answer only to you. "
+            f"Questions up to {max_question_chars} characters."
+        ),
+        inline=False,
+    )
+    embed.add_field(
+        name="@mention",
+        value="Mention me with a question in a channel or thread and I reply to your message.",
+        inline=False,
+    )
+    embed.add_field(
+        name="/sources [search] · /source id",
+        value="The indexed articles, page by page; one article's details.",
+        inline=False,
+    )
+    embed.add_field(
+        name="/reindex [source]",
+        value="Admins only: update the index from the configured sources (or one more).",
+        inline=False,
+    )
+    if cooldown_seconds:
+        embed.set_footer(
+            text=f"One question every {cooldown_seconds:g} s per person. 👍/👎 on answers help."
+        )
+    return embed

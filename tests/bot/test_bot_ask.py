@@ -1,0 +1,227 @@
+"""/ask, mentions and feedback, end to end against the fake Discord."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import time
+
+from bot.limits import BUSY_MESSAGE, Cooldown, Gate
+from bot.render import NOT_COVERED, ZWSP
+from tests.fakediscord.payloads import FLAG_EPHEMERAL
+
+SHOIGU = "Who did Shoigu meet in Beijing?"
+OFF_TOPIC = "Who won the Champions League final?"
+
+
+def button_ids(message: dict) -> dict[str, str]:
+    """label → custom_id of the message's buttons."""
+    return {
+        c.get("label") or c.get("emoji", {}).get("name"): c["custom_id"]
+        for row in message.get("components") or []
+        for c in row["components"]
+        if c.get("custom_id")
+    }
+
+
+async def test_ask_answers_with_cited_quotes(newsroom):
+    assert newsroom.engine.ask(SHOIGU).covered
+    rec = await newsroom.ask(SHOIGU)
+    final = await rec.wait_final(10)
+    assert rec.callbacks[0].callback_type == 5  # deferred at once, answered by an edit
+    assert final.target == "@original"
+    assert "Who did Shoigu meet in Beijing?" in final.content
+    first = final.embeds[0]
+    assert first["title"].startswith("1. Strategic Talks")
+    assert "Devdiscourse" in first["footer"]["text"] and "28 Feb 2025" in first["footer"]["text"]
+    assert "**" in first["description"]  # the answering sentence is marked
+    assert "Wang Yi" in final.text
+    assert final.allowed_mentions == {"parse": [], "replied_user": False} or (
+        final.allowed_mentions["parse"] == []
+    )
+    assert {"Helpful", "Not helpful"} <= set(button_ids(rec.message))
+
+
+async def test_linked_title_when_the_article_has_a_url(newsroom):
+    rec = await newsroom.ask("When will the old swing bridge reopen after repairs?")
+    final = await rec.wait_final(10)
+    first = final.embeds[0]
+    assert "swing bridge" in first["title"].lower()
+    assert first["url"] == "https://news.example/bridge"
+    assert "Harbour Gazette" in first["footer"]["text"]
+
+
+async def test_question_the_coverage_does_not_address(newsroom):
+    assert not newsroom.engine.ask(OFF_TOPIC).covered
+    rec = await newsroom.ask(OFF_TOPIC)
+    final = await rec.wait_final(10)
+    assert NOT_COVERED in final.content
+    assert final.embeds == []
+
+
+async def test_private_answer_is_ephemeral(newsroom):
+    rec = await newsroom.ask(SHOIGU, private=True)
+    await rec.wait_final(10)
+    assert rec.callbacks[0].flags & FLAG_EPHEMERAL
+    assert rec.message["flags"] & FLAG_EPHEMERAL
+
+
+async def test_filters_narrow_the_answer(newsroom):
+    rec = await newsroom.ask("What is being repaired?", outlet="harbour gazette")
+    final = await rec.wait_final(10)
+    assert final.embeds and all("Harbour Gazette" in e["footer"]["text"] for e in final.embeds)
+    rec = await newsroom.ask(SHOIGU, since="2025-03-01")
+    final = await rec.wait_final(10)
+    assert "Strategic Talks" not in final.text
+
+
+async def test_bad_dates_and_unknown_outlets_are_clear_ephemeral_errors(newsroom):
+    for options, expected in (
+        ({"since": "last tuesday"}, "since must be a date like"),
+        ({"until": "2025-13-45"}, "until must be a date like"),
+        ({"since": "2025-03-02", "until": "2025-03-01"}, "is after until"),
+        ({"outlet": "Daily Planet"}, "nknown outlet 'Daily Planet'"),
+    ):
+        rec = await newsroom.ask(SHOIGU, **options)
+        final = await rec.wait_final()
+        assert final.callback_type == 4 and final.ephemeral, options
+        assert expected in final.content, (options, final.content)
+    assert "Harbour Gazette" in final.content  # the known outlets are listed
+
+
+async def test_over_long_question_is_refused(newsroom):
+    limit = newsroom.bot.config.bot.max_question_chars
+    rec = await newsroom.ask("why " * (limit // 4 + 5))
+    final = await rec.wait_final()
+    assert final.ephemeral and f"the limit is {limit}" in final.content
+
+
+async def test_everyone_in_a_question_pings_nobody(newsroom):
+    rec = await newsroom.ask(f"@everyone @here <@{newsroom.fake.member.id}> {SHOIGU}")
+    final = await rec.wait_final(10)
+    assert "@everyone" not in final.content and f"@{ZWSP}everyone" in final.content
+    assert f"@{ZWSP}here" in final.content
+    for event in rec.events:
+        if event.kind in ("followup", "edit") or event.callback_type == 4:
+            assert event.allowed_mentions["parse"] == []
+    reply = await (await newsroom.fake.mention(f"@everyone {SHOIGU}")).wait_final(10)
+    assert reply.allowed_mentions["parse"] == []
+    assert reply.allowed_mentions.get("replied_user") is False
+
+
+async def test_hostile_article_text_is_inert(newsroom):
+    rec = await newsroom.ask("What did a resident shout at the council meeting?")
+    final = await rec.wait_final(10)
+    quoted = next(e for e in final.embeds if "Council meeting" in e["title"])
+    text = quoted["title"] + quoted["description"]
+    assert "@everyone" not in text and "@here" not in text and f"@{ZWSP}everyone" in text
+    assert "<@&" not in text
+    assert "\\[click here\\](http" in text  # the masked link is escaped: shown, not hidden
+    assert "\\*\\*FREE PARKING\\*\\*" in text
+
+
+async def test_mention_is_answered_as_a_reply(newsroom):
+    rec = await newsroom.fake.mention(SHOIGU)
+    reply = await rec.wait_final(10)
+    assert int(reply.payload["message_reference"]["message_id"]) == rec.id
+    assert "Strategic Talks" in reply.text
+    assert {"Helpful", "Not helpful"} <= set(button_ids(rec.message))
+
+
+async def test_mentions_from_bots_are_ignored_and_empty_ones_get_a_hint(newsroom):
+    fake = newsroom.fake
+    robot = fake.make_member("robot")
+    robot.user["bot"] = True
+    ignored = await fake.mention(SHOIGU, member=robot)
+    hint = await (await fake.mention("")).wait_final(10)
+    assert "Ask me a question after the mention" in hint.content
+    await fake.settle(0.3)
+    assert ignored.events == []
+    plain = await fake.message("Who did Shoigu meet? (no mention)")
+    await fake.settle(0.3)
+    assert plain.events == []
+
+
+async def test_feedback_buttons_store_votes(newsroom):
+    rec = await newsroom.ask(SHOIGU)
+    await rec.wait_final(10)
+    ids = button_ids(rec.message)
+    click = await newsroom.fake.click(rec.message, ids["Helpful"])
+    thanks = await click.wait_final()
+    assert thanks.ephemeral and "Thanks" in thanks.content
+    again = await (await newsroom.fake.click(rec.message, ids["Not helpful"])).wait_final()
+    assert "already rated" in again.content
+    other = newsroom.fake.make_member("second-reader")
+    await (await newsroom.fake.click(rec.message, ids["Not helpful"], member=other)).wait_final()
+    db = sqlite3.connect(newsroom.engine.data_dir / "feedback.sqlite")
+    rows = db.execute(
+        "SELECT question, passage_ids, user_hash, vote FROM feedback ORDER BY id DESC LIMIT 2"
+    ).fetchall()
+    assert [r[3] for r in rows] == [-1, 1]
+    assert all(r[0] == SHOIGU and r[1] for r in rows)
+    assert str(newsroom.fake.member.id) not in rows[1][2]  # only a hash of the user
+
+
+async def test_cooldown_per_user(newsroom):
+    bot = newsroom.bot
+    saved = bot.cooldown
+    bot.cooldown = Cooldown(30)
+    try:
+        first = await (await newsroom.ask(SHOIGU)).wait_final(10)
+        assert first.embeds
+        second = await (await newsroom.ask(SHOIGU)).wait_final()
+        assert second.ephemeral and "ask again in" in second.content
+        other = newsroom.fake.make_member("patient-reader")
+        third = await (
+            await newsroom.fake.slash("ask", {"question": SHOIGU}, member=other)
+        ).wait_final(10)
+        assert third.embeds  # the cooldown is per user
+        reply = await (await newsroom.fake.mention(SHOIGU)).wait_final()
+        assert "ask again in" in reply.content
+    finally:
+        bot.cooldown = saved
+
+
+async def test_busy_when_the_queue_is_full(newsroom):
+    bot = newsroom.bot
+    saved = bot.gate
+    bot.gate = Gate(1, 0)
+    try:
+        with bot.gate.admit():  # someone else's question holds the only place
+            final = await (await newsroom.ask(SHOIGU)).wait_final()
+            assert final.ephemeral and final.content == BUSY_MESSAGE
+        final = await (await newsroom.ask(SHOIGU)).wait_final(10)
+        assert final.embeds
+    finally:
+        bot.gate = saved
+
+
+async def test_fifty_concurrent_questions_are_all_answered(newsroom):
+    questions = [SHOIGU, OFF_TOPIC, "Is China a member of the ICC?", "Where does the market move?"]
+    readers = [newsroom.fake.make_member(f"reader{i}") for i in range(50)]
+    started = time.monotonic()
+    records = await asyncio.gather(
+        *(
+            newsroom.fake.slash("ask", {"question": questions[i % 4]}, member=m)
+            for i, m in enumerate(readers)
+        )
+    )
+    finals = await asyncio.gather(*(r.wait_final(30) for r in records))
+    elapsed = time.monotonic() - started
+    assert len(finals) == 50
+    for i, final in enumerate(finals):
+        assert questions[i % 4] in final.content
+        assert final.embeds or NOT_COVERED in final.content
+    assert all(r.callbacks[0].callback_type == 5 for r in records)
+    assert newsroom.bot.gate.admitted == 0
+    assert elapsed < 30
+
+
+async def test_reconnects_after_the_gateway_drops(newsroom):
+    fake = newsroom.fake
+    before = fake.connect_count
+    await fake.drop_connection()
+    final = await (await newsroom.ask(SHOIGU)).wait_final(15)
+    assert "Strategic Talks" in final.text
+    assert fake.connect_count > before
+    assert fake.resume_count >= 1
