@@ -27,6 +27,7 @@ from .embed import Embedder
 from .errors import IndexMissingError, QueryError
 from .lexical import Lexical
 from .models import Answer, BuildReport, Hit, Source
+from .rerank import Reranker, rerank
 from .search import (
     Candidate,
     best_sentence,
@@ -51,6 +52,7 @@ class Engine:
         self.config = config
         self.data_dir: Path = config.data_path
         self._embedder = embedder
+        self._reranker: Reranker | None = None
         self._snap: Snapshot | None = None
         self._local = threading.local()
         self._reload_lock = threading.Lock()
@@ -60,7 +62,8 @@ class Engine:
     def open(cls, config: Config, embedder: Embedder | None = None) -> Engine:
         """Load the model and the current index (IndexMissingError when none is built)."""
         engine = cls(config, embedder)
-        engine.embedder  # noqa: B018 - load the model now, not on the first question
+        engine.embedder  # noqa: B018 - load the models now, not on the first question
+        engine.reranker  # noqa: B018
         engine.reload()
         return engine
 
@@ -72,6 +75,14 @@ class Engine:
                 m.name, m.device, m.batch_size, m.max_seq_length, m.sentence_vectors
             )
         return self._embedder
+
+    @property
+    def reranker(self) -> Reranker | None:
+        """The configured cross-encoder, loaded on first use; None when not configured."""
+        name = self.config.model.reranker
+        if name and self._reranker is None:
+            self._reranker = Reranker(name, self.embedder.device)
+        return self._reranker
 
     # --- storage -----------------------------------------------------------------------
 
@@ -190,6 +201,9 @@ class Engine:
             if pid in rows
         }
         order = order_candidates(mode, dense, lexical, sc.bm25_weight)
+        if self.reranker is not None:
+            head = order[: self.config.model.rerank_candidates]
+            order = rerank(order, self.reranker.scores(question, [rows[p].text for p in head]))
         cands = [Candidate(pid, rows[pid].article_id, rows[pid].vector, rel[pid]) for pid in order]
         groups = collapse(cands, sc.collapse_similarity, k)
         arts = store.articles_by_id(conn, [c.article_id for g in groups for c in (g[0], *g[1])])
