@@ -61,9 +61,11 @@ def print_answer(console: Console, answer: Answer) -> None:
     for n, hit in enumerate(answer.hits, 1):
         before = hit.text[: hit.quote_start]
         after = hit.text[hit.quote_start + len(hit.quote) :]
+        # Styles vanish when piped, so plain output marks the quote Markdown-style.
+        quote = escape(hit.quote) if console.is_terminal else f"**{escape(hit.quote)}**"
         console.print(
             f"[bold]{n}.[/bold] [dim](score {hit.score:.2f})[/dim] "
-            f"{escape(before)}[bold yellow]{escape(hit.quote)}[/bold yellow]{escape(after)}"
+            f"{escape(before)}[bold yellow]{quote}[/bold yellow]{escape(after)}"
         )
         for s in hit.sources:
             meta = " · ".join(b for b in (s.outlet, s.published) if b)

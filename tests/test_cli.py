@@ -57,6 +57,9 @@ def test_not_covered_json_and_text(run, tmp_path):
     }  # fmt: skip
     code, out, _ = run("--data-dir", str(tmp_path), "ask", "What is the outlet's phone number?")
     assert "doesn't address" in out and "+91" not in out
+    code, out, _ = run("--data-dir", str(tmp_path), "ask", "Is China a member of the ICC?")
+    assert "**Nevertheless, it’s important to note that China is not a signatory" in out
+    assert "— Chinas Top Diplomat Wang Yi Pivotal Russia Visit" in out
 
 
 def test_index_json_counts_and_sources(run, tmp_path):
