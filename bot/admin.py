@@ -55,8 +55,12 @@ def resolve_source(source: str, roots: Sequence[Path]) -> Path:
     resolved before the check, so neither can lead outside the roots.
     """
     source = source.strip()
+    refusal = SourceError(
+        f"{source!r} is not a file or folder inside the allowed sources"
+        " (bot.reindex_roots in the config)"
+    )
     if not source or "\x00" in source:
-        raise SourceError("give a file or folder inside the allowed sources")
+        raise refusal
     resolved_roots = [Path(r).expanduser().resolve() for r in roots]
     given = Path(source)
     candidates = [given] if given.is_absolute() else [r / given for r in resolved_roots]
@@ -65,10 +69,7 @@ def resolve_source(source: str, roots: Sequence[Path]) -> Path:
         inside = any(real == r or real.is_relative_to(r) for r in resolved_roots)
         if inside and real.exists():
             return real
-    raise SourceError(
-        f"{source!r} is not a file or folder inside the allowed sources"
-        " (bot.reindex_roots in the config)"
-    )
+    raise refusal
 
 
 def plan_sources(default: Sequence[Path], extra: Path | None) -> list[Path]:

@@ -1,0 +1,152 @@
+"""/reindex end to end: who may run it, where it may read, progress, one at a time, and a
+new article answerable afterwards without a restart."""
+
+from __future__ import annotations
+
+import itertools
+import shutil
+import threading
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.admin import NOT_ADMIN
+from index.build import writer_lock
+from index.engine import Engine
+from tests.bot.harness import Harness, bot_config, start_harness, stop_harness, write_article
+from tests.fakediscord import FakeDiscordError
+from tests.fakediscord.payloads import MANAGE_GUILD
+
+NEW_QUESTION = "How many flamingos arrived at the harbour lagoon?"
+
+
+@pytest.fixture(scope="module")
+async def desk(tmp_path_factory, newsroom_engine: Engine) -> AsyncIterator[Harness]:
+    """A bot on its own copy of the newsroom index; /reindex may read under `dropbox`."""
+    root = tmp_path_factory.mktemp("reindex")
+    shutil.copytree(newsroom_engine.data_dir, root / "data")
+    (root / "dropbox" / "march").mkdir(parents=True)
+    config = bot_config(
+        root / "data",
+        [Path(s) for s in newsroom_engine.config.sources],
+        reindex_roots=[str(root / "dropbox")],
+    )
+    engine = Engine(config, newsroom_engine.embedder)
+    engine.reload()
+    harness = await start_harness(config, engine, guild_sync=False)
+    yield harness
+    await stop_harness(harness)
+
+
+def dropbox(desk: Harness) -> Path:
+    return Path(desk.bot.config.bot.reindex_roots[0])
+
+
+async def test_reindex_is_hidden_from_and_refused_to_non_admins(desk):
+    fake = desk.fake
+    synced = fake.command("reindex")
+    assert int(synced["default_member_permissions"]) == MANAGE_GUILD
+    assert synced.get("contexts") == [0]  # guilds only
+    with pytest.raises(FakeDiscordError):  # Discord would not even show it to them
+        await fake.slash("reindex", member=fake.member)
+    generation = desk.engine.generation
+    # A server can change who sees the command: the bot checks again.
+    final = await (await fake.slash("reindex", member=fake.member, force=True)).wait_final()
+    assert final.ephemeral and final.content == NOT_ADMIN
+    await fake.settle(0.3)
+    assert desk.engine.generation == generation
+
+
+async def test_a_configured_admin_role_may_reindex(desk):
+    fake = desk.fake
+    role = fake.guild.add_role("newsdesk-admins", 0)
+    await fake.dispatch(
+        "GUILD_ROLE_CREATE", {"guild_id": str(fake.guild.id), "role": fake.guild.roles[role]}
+    )
+    member = fake.make_member("role-admin", roles=[role])
+    desk.bot.config.bot.admin_roles = [role]
+    try:
+        rec = await fake.slash("reindex", member=member, force=True)
+        done = await rec.wait_for(lambda r: next((e for e in r.edits if e.embeds), None), 20)
+        fields = {f["name"]: f["value"] for f in done.embeds[0]["fields"]}
+        assert fields["Added"] == "0" and fields["Removed"] == "0"
+    finally:
+        desk.bot.config.bot.admin_roles = []
+
+
+@pytest.mark.parametrize(
+    "source",
+    ["/etc", "/etc/passwd", "../../../../etc", "march/../../data", "..", "nowhere", "\x00"],
+)
+async def test_reindex_sources_are_limited_to_the_roots(desk, source):
+    final = await (
+        await desk.fake.slash("reindex", {"source": source}, member=desk.fake.admin)
+    ).wait_final()
+    assert final.ephemeral and "not a file or folder inside the allowed sources" in final.content
+
+
+async def test_reindex_refused_while_another_build_holds_the_lock(desk):
+    with writer_lock(desk.engine.data_dir):
+        rec = await desk.fake.slash("reindex", member=desk.fake.admin)
+        final = await rec.wait_for(
+            lambda r: next((e for e in r.edits if "Another build" in (e.content or "")), None),
+            timeout=20,
+        )
+    assert "Try again later" in final.content
+
+
+async def test_admin_reindex_with_progress_one_at_a_time_and_new_article_answered(
+    desk, monkeypatch
+):
+    fake, engine = desk.fake, desk.engine
+    write_article(
+        dropbox(desk) / "march",
+        "flamingos",
+        "Harbour Gazette",
+        "2025-03-20",
+        "Flamingos visit the harbour lagoon",
+        "Seventeen flamingos arrived at the harbour lagoon on Tuesday, blown off course by "
+        "storms. Birdwatchers have come from across the county to see them.",
+    )
+    assert not engine.ask(NEW_QUESTION).covered
+
+    # Hold the build at its first step, so the test can act while it runs.
+    release = threading.Event()
+    real_build = engine.build
+
+    def held_build(sources=None, progress=None, lock_timeout=0):
+        def held(stage, done, total):
+            progress(stage, done, total)
+            if stage == "reading":
+                release.wait(20)
+
+        return real_build(sources, progress=held, lock_timeout=lock_timeout)
+
+    monkeypatch.setattr(engine, "build", held_build)
+    fake.rate_limit_patch_at = {fake.patch_count + 1}  # one progress edit meets a 429
+
+    rec = await fake.slash("reindex", {"source": "march"}, member=fake.admin)
+    ack = await rec.wait_final()
+    assert ack.callback_type == 4 and "Reindexing" in ack.content
+    await rec.wait_for(lambda r: any("reading" in (e.content or "") for e in r.edits), timeout=5)
+
+    second = await (await fake.slash("reindex", member=fake.admin)).wait_final()
+    assert second.ephemeral and "already running" in second.content
+
+    meanwhile = await (await desk.ask("Who did Shoigu meet in Beijing?")).wait_final(10)
+    assert "Strategic Talks" in meanwhile.text  # served from the old index during the build
+
+    release.set()
+    done = await rec.wait_for(lambda r: next((e for e in r.edits if e.embeds), None), timeout=30)
+    fields = {f["name"]: f["value"] for f in done.embeds[0]["fields"]}
+    assert fields["Added"] == "1" and fields["Removed"] == "0" and fields["Changed"] == "0"
+    assert int(fields["Passages embedded"]) >= 1
+    assert int(fields["Unchanged"]) == len(engine.sources()) - 1
+    assert fake.rate_limited  # the 429 was met and the edit retried
+    progress_times = [e.at for e in rec.edits if not e.embeds]
+    assert all(b - a >= 0.15 for a, b in itertools.pairwise(progress_times))
+
+    answer = await (await desk.ask(NEW_QUESTION)).wait_final(10)
+    assert "Flamingos visit the harbour lagoon" in answer.text
+    assert "Seventeen flamingos" in answer.text
