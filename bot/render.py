@@ -179,53 +179,96 @@ def answer_content(answer: Answer) -> str:
     return clip(f"{line}\nFrom the coverage, {what} that answer it best:", MAX_CONTENT)
 
 
-def hit_embed(hit: Hit, n: int, budget: int = PASSAGE_BUDGET) -> discord.Embed:
+def hit_embed(
+    hit: Hit,
+    n: int,
+    budget: int = PASSAGE_BUDGET,
+    *,
+    title_max: int = MAX_TITLE,
+    also_max: int = 400,
+) -> discord.Embed:
     """One quoted passage: the article title (linked when it has a URL), the passage with
     its answering sentence in bold, outlet and date, and any syndicated copies."""
     src = hit.source
-    title = f"{n}. " + inert_clip(src.title.strip() or "(untitled)", MAX_TITLE - 4)
+    prefix = f"{n}. "
+    title = prefix + inert_clip(src.title.strip() or "(untitled)", title_max - len(prefix))
     embed = discord.Embed(
         title=title,
         url=safe_url(src.url),
         description=marked_passage(hit, budget),
         colour=ACCENT,
     )
-    if hit.also:
-        embed.add_field(name="Also reported by", value=also_reported(hit.also), inline=False)
-    embed.set_footer(text=clip(f"{citation(src)} · source #{src.article_id}", MAX_FOOTER))
+    footer = f"{citation(src)} · source #{src.article_id}"
+    if hit.also and also_max:
+        embed.add_field(
+            name="Also reported by", value=also_reported(hit.also, also_max), inline=False
+        )
+    elif hit.also:
+        footer += f" · also in {len(hit.also)} more"
+    embed.set_footer(text=clip(footer, MAX_FOOTER))
     return embed
+
+
+def bounded_lines(lines: Sequence[str], limit: int) -> str:
+    """As many of `lines` as fit in `limit` characters, then '…and N more'."""
+    out: list[str] = []
+    used = 0
+    for i, line in enumerate(lines):
+        rest = len(lines) - i - 1
+        reserve = len(f"\n…and {rest} more") if rest else 0
+        if used + len(line) + 1 + reserve > limit:
+            if not out:
+                out.append(clip(line, max(1, limit - len(f"\n…and {len(lines)} more"))))
+                i += 1
+            if len(lines) - i:
+                out.append(f"…and {len(lines) - i} more")
+            break
+        out.append(line)
+        used += len(line) + 1
+    return clip("\n".join(out), limit)
 
 
 def also_reported(sources: Sequence[Source], limit: int = 400) -> str:
     """A short list of the other outlets that carried the same passage."""
-    lines: list[str] = []
-    used = 0
-    for i, s in enumerate(sources):
+    lines = []
+    for s in sources:
         name = inert_clip(s.title.strip() or "(untitled)", 120)
         url = safe_url(s.url)
         label = f"[{name}]({url})" if url else name
-        line = f"• {label} — {inert(citation(s))}"
-        rest = len(sources) - i - 1
-        tail = f"\n…and {rest} more" if rest else ""
-        if used + len(line) + 1 + len(tail) > limit and lines:
-            lines.append(f"…and {len(sources) - i} more")
-            break
-        lines.append(line)
-        used += len(line) + 1
-    return clip("\n".join(lines), MAX_FIELD_VALUE)
+        lines.append(f"• {label} — {inert(citation(s))}")
+    return bounded_lines(lines, min(limit, MAX_FIELD_VALUE))
+
+
+# Ever more compact layouts for answers with many hits: (title, "also reported by") sizes.
+_LAYOUTS = ((MAX_TITLE, 400), (120, 200), (80, 0))
 
 
 def answer_embeds(answer: Answer, budget: int = PASSAGE_BUDGET) -> list[discord.Embed]:
-    """One embed per hit, the set within 6,000 characters and 10 embeds."""
+    """One embed per hit, the set within 6,000 characters and 10 embeds.
+
+    Passages shrink first; titles and syndication lists only when passages would get
+    too short to be useful.
+    """
     hits = answer.hits[:MAX_EMBEDS] if answer.covered else []
     if not hits:
         return []
-    per_hit = min(budget, (MAX_EMBED_TOTAL - 800) // len(hits))
-    while True:
-        embeds = [hit_embed(h, i, per_hit) for i, h in enumerate(hits, 1)]
-        if embeds_length(embeds) <= MAX_EMBED_TOTAL or per_hit <= 80:
-            return embeds
-        per_hit = int(per_hit * 0.8)
+    embeds: list[discord.Embed] = []
+    for title_max, also_max in _LAYOUTS:
+        per_hit = budget
+        while per_hit >= 150 or ((title_max, also_max) == _LAYOUTS[-1] and per_hit >= 40):
+            embeds = [
+                hit_embed(h, i, per_hit, title_max=title_max, also_max=also_max)
+                for i, h in enumerate(hits, 1)
+            ]
+            total = embeds_length(embeds)
+            if total <= MAX_EMBED_TOTAL:
+                return embeds
+            described = sum(len(e.description or "") for e in embeds)
+            ratio = (described - (total - MAX_EMBED_TOTAL)) / described if described else 0
+            per_hit = min(int(per_hit * 0.9), int(per_hit * ratio * 0.95))
+    while len(embeds) > 1 and embeds_length(embeds) > MAX_EMBED_TOTAL:
+        embeds.pop()  # unreachable with Discord's limits as they are; a last guard
+    return embeds
 
 
 def embeds_length(embeds: Sequence[discord.Embed]) -> int:
@@ -320,12 +363,9 @@ def report_embed(report: BuildReport, what: str) -> discord.Embed:
     ):
         embed.add_field(name=name, value=str(value))
     if report.skipped:
-        lines = [f"{PurePath(p).name}: {r}" for p, r in report.skipped[:10]]
-        more = len(report.skipped) - len(lines)
-        value = "\n".join(inert_clip(line, 150) for line in lines)
-        if more:
-            value += f"\n…and {more} more"
-        embed.add_field(name="Skipped files", value=clip(value, MAX_FIELD_VALUE), inline=False)
+        lines = [inert_clip(f"{PurePath(p).name}: {r}", 150) for p, r in report.skipped]
+        value = bounded_lines(lines, MAX_FIELD_VALUE)
+        embed.add_field(name="Skipped files", value=value, inline=False)
     embed.set_footer(text=f"generation {report.generation} · {report.seconds:.1f} s")
     return embed
 
