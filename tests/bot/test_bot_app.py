@@ -109,3 +109,23 @@ def test_token_redaction_filter():
     record = logging.LogRecord("x", logging.INFO, __file__, 1, "token is %s", (TOKEN,), None)
     assert RedactToken(TOKEN).filter(record)
     assert record.getMessage() == "token is [token]"
+
+
+def test_open_engine_builds_the_configured_sources_when_no_index_exists(
+    tmp_path, monkeypatch, embedder
+):
+    from index.config import Config
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "note.md").write_text(
+        "---\ntitle: Lighthouse repainted\noutlet: Coast Post\ndate: 2025-04-01\n---\n"
+        "The lighthouse on the point was repainted red and white by volunteers.\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setattr("index.engine.Embedder", lambda *args, **kwargs: embedder)
+    config = Config(data_dir=str(tmp_path / "data"), sources=[str(corpus)])
+    engine = bot.app.open_engine(config)
+    assert engine.generation == 1
+    assert [a.title for a in engine.sources()] == ["Lighthouse repainted"]
+    assert bot.app.open_engine(config).generation == 1  # loads, no second build

@@ -225,3 +225,10 @@ async def test_reconnects_after_the_gateway_drops(newsroom):
     assert "Strategic Talks" in final.text
     assert fake.connect_count > before
     assert fake.resume_count >= 1
+
+
+async def test_outlet_autocomplete_offers_indexed_outlets(newsroom):
+    rec = await newsroom.fake.autocomplete("ask", {"question": "x", "outlet": "valley"}, "outlet")
+    final = await rec.wait_final()
+    assert final.callback_type == 8
+    assert [c["value"] for c in final.data["choices"]] == ["Valley Courier"]
