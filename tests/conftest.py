@@ -17,6 +17,9 @@ from index.engine import Engine
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 
+# The bot's end-to-end fixtures (a fake Discord, bots on real indexes) live with its tests.
+pytest_plugins = ["tests.bot.fixtures"]
+
 
 @pytest.fixture(scope="session")
 def embedder() -> Embedder:

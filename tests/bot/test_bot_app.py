@@ -16,6 +16,8 @@ import bot.app
 from bot.app import RedactToken, run
 from tests.fakediscord import FakeDiscord
 
+pytestmark = pytest.mark.usefixtures("strict_discord")
+
 TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.secret-token-value"
 
 

@@ -6,9 +6,13 @@ import asyncio
 import sqlite3
 import time
 
+import pytest
+
 from bot.limits import BUSY_MESSAGE, Cooldown, Gate
 from bot.render import NOT_COVERED, ZWSP
 from tests.fakediscord.payloads import FLAG_EPHEMERAL
+
+pytestmark = pytest.mark.usefixtures("strict_discord")
 
 SHOIGU = "Who did Shoigu meet in Beijing?"
 OFF_TOPIC = "Who won the Champions League final?"

@@ -18,6 +18,8 @@ from tests.bot.harness import Harness, bot_config, start_harness, stop_harness, 
 from tests.fakediscord import FakeDiscordError
 from tests.fakediscord.payloads import MANAGE_GUILD
 
+pytestmark = pytest.mark.usefixtures("strict_discord")
+
 NEW_QUESTION = "How many flamingos arrived at the harbour lagoon?"
 
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.fakediscord.payloads import FLAG_EPHEMERAL
+
+pytestmark = pytest.mark.usefixtures("strict_discord")
 
 
 def buttons(message: dict) -> dict[str, dict]:

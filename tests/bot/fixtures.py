@@ -1,4 +1,7 @@
-"""The bot end to end: the real discord.py client against the fake Discord in tests/fakediscord,
+"""Fixtures for the bot's tests (a plugin loaded by tests/conftest.py, so that no second
+conftest.py shadows the `conftest` module other tests import helpers from).
+
+The bot end to end: the real discord.py client against the fake Discord in tests/fakediscord,
 the real engine (model, FAISS, SQLite) on the sample coverage plus a few small articles.
 
 Every test fails on a violation the fake recorded (limits, allowed_mentions, late acks...),
@@ -67,9 +70,10 @@ def error_log() -> Iterator[ErrorLog]:
         lg.removeHandler(handler)
 
 
-@pytest.fixture(autouse=True)
-async def strict(error_log: ErrorLog) -> AsyncIterator[None]:
-    """Fail on anything the fake rejected or didn't know, and on logged errors."""
+@pytest.fixture
+async def strict_discord(error_log: ErrorLog) -> AsyncIterator[None]:
+    """Fail on anything the fake rejected or didn't know, and on logged errors (every bot
+    test module uses it: `pytestmark = pytest.mark.usefixtures("strict_discord")`)."""
     for h in HARNESSES:
         h.fake.clear_observations()
     error_log.records.clear()
