@@ -236,3 +236,16 @@ async def test_outlet_autocomplete_offers_indexed_outlets(newsroom):
     final = await rec.wait_final()
     assert final.callback_type == 8
     assert [c["value"] for c in final.data["choices"]] == ["Valley Courier"]
+
+
+async def test_identifies_again_when_the_session_cannot_be_resumed(newsroom, monkeypatch):
+    async def no_wait(shard_id, *, initial=False):  # discord.py waits 5 s before re-IDENTIFY
+        return None
+
+    monkeypatch.setattr(newsroom.bot, "before_identify_hook", no_wait)
+    fake = newsroom.fake
+    identified = fake.identify_count
+    await fake.drop_connection(resumable=False)
+    final = await (await newsroom.ask(SHOIGU)).wait_final(15)
+    assert "Strategic Talks" in final.text
+    assert fake.identify_count == identified + 1
