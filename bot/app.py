@@ -27,7 +27,11 @@ from index.config import Config
 from index.engine import Engine
 from index.errors import NewsdeskError
 
+from .admin import AdminCog
+from .ask import AskCog
 from .limits import Cooldown, Gate
+from .render import help_embed
+from .sources import SourcesCog
 
 log = logging.getLogger(__name__)
 
@@ -61,10 +65,6 @@ class NewsdeskBot(commands.Bot):
         self._background: set[asyncio.Task] = set()
 
     async def setup_hook(self) -> None:
-        from .admin import AdminCog
-        from .ask import AskCog
-        from .sources import SourcesCog
-
         await self.add_cog(AskCog(self))
         await self.add_cog(SourcesCog(self))
         await self.add_cog(AdminCog(self))
@@ -154,8 +154,6 @@ class NewsdeskTree(app_commands.CommandTree):
 
 @app_commands.command(name="help", description="What newsdesk does and how to ask it")
 async def help_command(interaction: discord.Interaction) -> None:
-    from .render import help_embed
-
     bot = interaction.client
     bc = bot.config.bot if isinstance(bot, NewsdeskBot) else Config().bot
     await interaction.response.send_message(
