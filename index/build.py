@@ -115,7 +115,7 @@ def _build_locked(config: Config, embedder: Embedder, sources: list[Path], progr
                     report.added += 1
         gone = [key for key in live if key not in docs]
         report.removed = len(gone)
-        if not todo and not gone and gen > 0:
+        if not todo and not gone and gen > 0 and _generation_intact(conn, data_dir, gen):
             report.seconds = time.perf_counter() - t0
             return report
 
@@ -156,7 +156,7 @@ def _build_locked(config: Config, embedder: Embedder, sources: list[Path], progr
             for a, ps in zip(articles, passages, strict=True)
             for p in ps
         ]
-        _write_generation(
+        files = _write_generation(
             data_dir,
             new_gen,
             config,
@@ -180,6 +180,7 @@ def _build_locked(config: Config, embedder: Embedder, sources: list[Path], progr
             store.set_meta(conn, "signature", sig)
             store.set_meta(conn, "passages", str(len(all_ids)))
             store.set_meta(conn, "dim", str(embedder.dim))
+            store.set_meta(conn, "gen_files", json.dumps(files))
         # Generations older than the previous one are no longer read by anyone.
         oldest_kept = new_gen - max(1, config.index.keep_generations - 1)
         with store.transaction(conn):
@@ -248,7 +249,20 @@ def _article_row(art: Article, aid: int, gen: int) -> dict:
     }  # fmt: skip
 
 
-def _write_generation(data_dir: Path, gen: int, config: Config, ids, vecs, text_ids, texts) -> None:
+def _generation_intact(conn, data_dir: Path, gen: int) -> bool:
+    """True when the files of `gen` are all there at the sizes written; else the build
+    writes a fresh generation from SQLite (which holds every vector) to repair it."""
+    expected = json.loads(store.get_meta(conn, "gen_files", "{}"))
+    directory = store.gen_dir(data_dir, gen)
+    for name, size in expected.items():
+        path = directory / name
+        if not path.is_file() or path.stat().st_size != size:
+            log.warning("generation %d file %s is missing or damaged: rewriting it", gen, path)
+            return False
+    return bool(expected)
+
+
+def _write_generation(data_dir: Path, gen: int, config: Config, ids, vecs, text_ids, texts) -> dict:
     final = store.gen_dir(data_dir, gen)
     tmp = final.with_name(final.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
@@ -262,8 +276,10 @@ def _write_generation(data_dir: Path, gen: int, config: Config, ids, vecs, text_
     vectors.write_index(index, tmp / "vectors.faiss")
     Lexical.build(text_ids, texts).save(tmp / "bm25")
     _fsync_tree(tmp)
+    files = {str(p.relative_to(tmp)): p.stat().st_size for p in tmp.rglob("*") if p.is_file()}
     os.replace(tmp, final)
     _fsync_dir(data_dir)
+    return files
 
 
 def _fsync_tree(root: Path) -> None:

@@ -95,14 +95,24 @@ def decode(data: bytes) -> str:
         pass
     from charset_normalizer import from_bytes
 
-    best = from_bytes(data).best()
-    if best is None:
+    matches = list(from_bytes(data))
+    if not matches:
         raise Skip("undecodable text (unknown encoding)")
-    return str(best)
+    # Equally plausible single-byte guesses are common on short text; windows-1252 is by
+    # far the most used legacy encoding on the web (WHATWG maps latin-1 to it too).
+    best = matches[0]
+    tied = [m for m in matches if m.chaos <= best.chaos and m.coherence >= best.coherence]
+    preferred = next((m for m in tied if m.encoding in ("cp1252", "latin_1", "iso8859_15")), best)
+    return str(preferred)
 
 
-def read_file(path: Path, max_bytes: int) -> list[Document]:
-    """Read one file into Documents, raising Skip with the reason when it can't."""
+def read_file(path: Path, max_bytes: int, skipped: list | None = None) -> list[Document]:
+    """Read one file into Documents, raising Skip with the reason when it can't.
+
+    Records of a multi-record file (JSON, JSONL, feeds) that can't be read are appended
+    to `skipped` as ("path#record", reason) while the rest are returned.
+    """
+    skipped = [] if skipped is None else skipped
     try:
         size = path.stat().st_size
     except OSError as exc:
@@ -123,11 +133,11 @@ def read_file(path: Path, max_bytes: int) -> list[Document]:
     if ext in MD_EXT:
         return [read_markdown(text, str(path), raw_hash)]
     if ext in JSON_EXT:
-        return read_json(text, str(path))
+        return read_json(text, str(path), skipped)
     if ext in JSONL_EXT:
-        return read_jsonl(text, str(path))
+        return read_jsonl(text, str(path), skipped)
     if ext in FEED_EXT:
-        return read_feed(text, str(path))
+        return read_feed(text, str(path), skipped)
     raise Skip(f"unknown format {ext}")
 
 
@@ -136,7 +146,7 @@ def read_sources(paths: Iterable[Path], max_bytes: int = 20_000_000) -> ReadResu
     for path in iter_files(paths, result.skipped):
         result.files_seen += 1
         try:
-            docs = read_file(path, max_bytes)
+            docs = read_file(path, max_bytes, result.skipped)
         except Skip as exc:
             log.warning("skipped %s: %s", path, exc)
             result.skipped.append((str(path), str(exc)))
@@ -259,12 +269,19 @@ def _record_key(record: dict, path: str, n: int) -> str:
     return f"{path}#{rid}" if rid else f"{path}#{n}"
 
 
-def _records_to_documents(records: Iterable[tuple[int, object]], path: str) -> list[Document]:
+def _skip_part(skipped: list, path: str, part: str, reason: str) -> None:
+    log.warning("skipped %s %s: %s", path, part, reason)
+    skipped.append((f"{path}#{part.replace(' ', '')}", reason))
+
+
+def _records_to_documents(
+    records: Iterable[tuple[int, object]], path: str, skipped: list
+) -> list[Document]:
     docs: list[Document] = []
     seen: set[str] = set()
     for n, record in records:
         if not isinstance(record, dict):
-            log.warning("skipped %s record %d: not an object", path, n)
+            _skip_part(skipped, path, f"record {n}", "not an object")
             continue
         key = _record_key(record, path, n)
         if key in seen:
@@ -274,11 +291,11 @@ def _records_to_documents(records: Iterable[tuple[int, object]], path: str) -> l
         try:
             docs.append(record_document(record, key, path, sha256(raw)))
         except Skip as exc:
-            log.warning("skipped %s record %d: %s", path, n, exc)
+            _skip_part(skipped, path, f"record {n}", str(exc))
     return docs
 
 
-def read_json(text: str, path: str) -> list[Document]:
+def read_json(text: str, path: str, skipped: list) -> list[Document]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -294,10 +311,10 @@ def read_json(text: str, path: str) -> list[Document]:
         )
     if not isinstance(data, list):
         raise Skip("JSON is neither an article, a list of articles nor {'articles': [...]}")
-    return _records_to_documents(enumerate(data), path)
+    return _records_to_documents(enumerate(data), path, skipped)
 
 
-def read_jsonl(text: str, path: str) -> list[Document]:
+def read_jsonl(text: str, path: str, skipped: list) -> list[Document]:
     def records() -> Iterator[tuple[int, object]]:
         for n, line in enumerate(text.splitlines(), 1):
             if not line.strip():
@@ -305,12 +322,12 @@ def read_jsonl(text: str, path: str) -> list[Document]:
             try:
                 yield n, json.loads(line)
             except json.JSONDecodeError as exc:
-                log.warning("skipped %s line %d: malformed JSON (%s)", path, n, exc.msg)
+                _skip_part(skipped, path, f"line {n}", f"malformed JSON ({exc.msg})")
 
-    return _records_to_documents(records(), path)
+    return _records_to_documents(records(), path, skipped)
 
 
-def read_feed(text: str, path: str) -> list[Document]:
+def read_feed(text: str, path: str, skipped: list) -> list[Document]:
     import feedparser
 
     feed = feedparser.parse(text)
@@ -326,7 +343,7 @@ def read_feed(text: str, path: str) -> list[Document]:
         html = html or entry.get("summary", "") or entry.get("description", "")
         body = html_fragment_to_text(html)
         if not body.strip():
-            log.warning("skipped %s entry %d: no text", path, n)
+            _skip_part(skipped, path, f"entry {n}", "no text")
             continue
         link = entry.get("link", "")
         key = f"{path}#{entry.get('id') or link or n}"

@@ -51,7 +51,9 @@ def _parser() -> argparse.ArgumentParser:
     src.add_argument("search", nargs="?", default="")
     src.add_argument("--json", action="store_true")
     ev = sub.add_parser("eval", help="measure retrieval quality on a QA file")
-    ev.add_argument("qa", type=Path, nargs="+", help="QA JSONL: question + answers, or no_answer: true")
+    ev.add_argument(
+        "qa", type=Path, nargs="+", help="QA JSONL: question + answers, or no_answer: true"
+    )
     ev.add_argument(
         "--corpus", type=Path, action="append", help="corpus to index (default: config sources)"
     )
@@ -114,8 +116,10 @@ def cmd_index(args, config: Config, console: Console) -> int:
         print(output.dumps(report.as_dict()))
     else:
         output.print_report(console, report)
-    nothing_read = report.skipped and not (report.added + report.changed + report.unchanged)
-    return 1 if nothing_read else 0
+    if not (report.added + report.changed + report.unchanged):
+        Console(stderr=True).print("[red]error:[/red] no article could be read from the sources")
+        return 1
+    return 0
 
 
 def cmd_ask(args, config: Config, console: Console) -> int:
