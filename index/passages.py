@@ -78,7 +78,8 @@ def make_passages(
 ) -> list[Passage]:
     """Group sentences into passages of about `target_words`, never over `max_words`.
 
-    Consecutive passages share `overlap` sentences so an answer that straddles a border is
+    Passages end at a paragraph break once they hold half the target. Consecutive passages
+    cut inside a paragraph share `overlap` sentences, so an answer that straddles the cut is
     whole in one of them.
     """
     sentences: list[tuple[int, int]] = []
@@ -88,11 +89,17 @@ def make_passages(
         else:
             sentences.append(span)
     counts = [_count_words(text, s) for s in sentences]
+    # A sentence that opens a paragraph is a natural place to end the previous passage.
+    opens = [
+        k > 0 and "\n" in text[sentences[k - 1][1] : sentences[k][0]] for k in range(len(sentences))
+    ]
     passages: list[Passage] = []
     i = 0
     while i < len(sentences):
         j, words = i, 0
         while j < len(sentences) and (j == i or words + counts[j] <= max_words):
+            if j > i and opens[j] and words >= target_words // 2:
+                break
             words += counts[j]
             j += 1
             if words >= target_words:
@@ -106,5 +113,6 @@ def make_passages(
         passages.append(Passage(len(passages), start, end, text[start:end], list(group)))
         if j >= len(sentences):
             break
-        i = max(j - overlap, i + 1)
+        # Overlap carries context across a cut inside a paragraph; a paragraph break needs none.
+        i = j if opens[j] else max(j - overlap, i + 1)
     return passages
