@@ -3,8 +3,10 @@ its own fake Discord (a Harness)."""
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import logging
+import math
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
@@ -108,6 +110,43 @@ class Harness:
 
 
 HARNESSES: list[Harness] = []
+
+
+# Covered and uncovered, sample coverage and local news: the mix the load tests ask.
+LOAD_QUESTIONS = [
+    "Who did Shoigu meet in Beijing?",
+    "Who won the Champions League final?",
+    "Is China a member of the ICC?",
+    "Where does the farmers market move?",
+]
+
+
+async def ask_concurrently(
+    harness: Harness, n: int, questions: list[str]
+) -> list[InteractionRecord]:
+    """`n` /ask interactions sent at once, each by a new member (cooldowns are per member);
+    their answers are still to come."""
+    fake = harness.fake
+    readers = [fake.make_member(f"load-reader-{i}") for i in range(n)]
+    return await asyncio.gather(
+        *(
+            fake.slash("ask", {"question": questions[i % len(questions)]}, member=member)
+            for i, member in enumerate(readers)
+        )
+    )
+
+
+def latency(rec: InteractionRecord) -> float:
+    """Seconds from the interaction being sent to its final answer."""
+    final = rec.final
+    assert final is not None, rec.describe()
+    return final.at - rec.sent_at
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The nearest-rank `q`th percentile (0 < q <= 100)."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(q / 100 * len(ordered)) - 1)]
 
 
 async def start_harness(config: Config, engine: Engine, *, guild_sync: bool) -> Harness:
