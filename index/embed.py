@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import logging
 import os
+import queue
+import threading
 from collections.abc import Callable, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -90,9 +93,15 @@ class Embedder:
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         """Questions to vectors, (n, dim) float32 normalised."""
-        vecs = self.model.encode(
-            list(texts), batch_size=self.batch_size, convert_to_numpy=True, show_progress_bar=False
-        )
+        with _threads(1 if len(texts) <= QUERY_ONE_THREAD and self.device == "cpu" else 0):
+            if self._fast:
+                return self._encode_fast(texts, None, None).vectors
+            vecs = self.model.encode(
+                list(texts),
+                batch_size=self.batch_size,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
         return _normalise(np.asarray(vecs, dtype=np.float32))
 
     def encode_passages(
@@ -125,57 +134,178 @@ class Embedder:
         return enc
 
     def _encode_fast(self, texts, sentence_spans, progress) -> Encoded:
+        """Tokenise ahead of the model on a worker thread; pool on the model's device.
+
+        Texts go in chunks of CHUNK: each is tokenised, length-sorted and cut into padded
+        batches (pinned memory on CUDA) while the model runs the previous ones. Results
+        stay on the device until the chunk ends, so CUDA never waits on a per-batch copy.
+        """
         import torch
 
-        tok = self.model.tokenizer
-        enc = tok(
-            list(texts),
-            return_offsets_mapping=True,
-            truncation=True,
-            max_length=self.model.max_seq_length,
-        )
-        order = np.argsort([-len(ids) for ids in enc["input_ids"]], kind="stable")
+        texts = list(texts)
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         sents: list[np.ndarray | None] = [None] * len(texts)
         transformer = self.model[0].auto_model
-        pad = tok.pad_token_id or 0
-        for lo in range(0, len(order), self.batch_size):
-            idx = order[lo : lo + self.batch_size]
-            width = len(enc["input_ids"][idx[0]])
-            ids = np.full((len(idx), width), pad, dtype=np.int64)
-            mask = np.zeros((len(idx), width), dtype=np.int64)
-            for row, i in enumerate(idx):
-                seq = enc["input_ids"][i]
-                ids[row, : len(seq)] = seq
-                mask[row, : len(seq)] = 1
-            with torch.inference_mode():
-                ids_t = torch.from_numpy(ids).to(self.device)
-                mask_t = torch.from_numpy(mask).to(self.device)
-                hidden = transformer(input_ids=ids_t, attention_mask=mask_t).last_hidden_state
+        cuda = self.device.startswith("cuda")
+        batches = _Batcher(self, texts, sentence_spans, pin=cuda)
+        source = _prefetch(batches) if len(texts) > self.batch_size else iter(batches)
+        pending: list = []
+
+        def flush() -> None:
+            for idx, pooled, span_vecs, counts in pending:
+                out[idx] = pooled.cpu().numpy()
+                if span_vecs is not None:
+                    flat = _normalise(span_vecs.cpu().numpy())
+                    bounds = np.cumsum([0, *counts])
+                    for row, i in enumerate(idx):
+                        sents[i] = flat[bounds[row] : bounds[row + 1]]
+            pending.clear()
+
+        with torch.inference_mode():
+            for batch in source:
+                if batch is None:  # end of a chunk
+                    flush()
+                    continue
+                idx, ids, mask, weights = batch
+                ids = ids.to(self.device, non_blocking=True)
+                mask = mask.to(self.device, non_blocking=True)
+                hidden = transformer(input_ids=ids, attention_mask=mask).last_hidden_state
                 hidden = hidden.float()
-                m = mask_t.unsqueeze(-1).to(hidden.dtype)
+                m = mask.unsqueeze(-1).to(hidden.dtype)
                 pooled = (hidden * m).sum(1) / m.sum(1).clamp(min=1e-9)
-                hidden_np = hidden.cpu().numpy() if sentence_spans is not None else None
-            out[idx] = _normalise(pooled.cpu().numpy())
-            if sentence_spans is not None:
-                for row, i in enumerate(idx):
-                    sents[i] = _pool_spans(
-                        hidden_np[row], enc["offset_mapping"][i], sentence_spans[i]
-                    )
-            if progress:
-                progress(len(idx))
+                pooled = pooled / pooled.norm(dim=-1, keepdim=True).clamp(min=1e-12)
+                span_vecs, counts = None, None
+                if weights is not None:
+                    w, valid, counts = weights
+                    w = w.to(self.device, non_blocking=True)
+                    valid = valid.to(self.device, non_blocking=True)
+                    sums = torch.bmm(w, hidden)  # (rows, spans, dim)
+                    span_vecs = (sums / w.sum(-1, keepdim=True).clamp(min=1e-9))[valid]
+                pending.append((idx, pooled, span_vecs, counts))
+                if progress:
+                    progress(len(idx))
+        flush()
         return Encoded(out, sents)  # type: ignore[arg-type]
 
 
-def _pool_spans(hidden: np.ndarray, offsets, spans: Spans) -> np.ndarray:
-    """Mean of the token vectors whose characters fall in each span; (len(spans), dim)."""
-    starts = np.array([a for a, _ in offsets])
-    ends = np.array([b for _, b in offsets])
-    real = ends > starts  # special tokens have (0, 0)
-    result = np.zeros((max(len(spans), 1), hidden.shape[-1]), dtype=np.float32)
-    for j, (a, b) in enumerate(spans):
-        sel = real & (starts >= a) & (ends <= b)
-        if not sel.any():  # span cut off by truncation: fall back to all real tokens
-            sel = real
-        result[j] = hidden[: len(starts)][sel].mean(0)
-    return _normalise(result)
+QUERY_ONE_THREAD = 8  # up to this many queries run on one CPU thread (see _threads)
+CHUNK = 4096  # texts tokenised at a time, ahead of the model
+CUDA_TOKENS_PER_BATCH = 131_072  # CUDA batches hold up to this many (padded) tokens
+
+
+@contextmanager
+def _threads(n: int):
+    """Run torch on `n` intra-op threads in this Python thread (0: leave as is).
+
+    torch's CPU backend is OpenMP, whose thread count is per calling thread, so this
+    never slows a build running in another thread. For one short query, threads only
+    add wake-up cost: on a busy 2-core machine a question took 100-180 ms on 2 threads
+    and 28 ms on one (bench/README.md).
+    """
+    import torch
+
+    before = torch.get_num_threads()
+    if not n or n >= before:
+        yield
+        return
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+class _Batcher:
+    """Yields (indices, ids, mask, span weights | None) batches, and None after each chunk.
+
+    Span weights: (rows, max spans, width) 0/1 float32 selecting each sentence's tokens
+    (a sentence cut off by truncation selects all real tokens), a (rows, max spans) mask
+    of the real spans, and the number of spans per row; bmm with the hidden states gives
+    the per-sentence sums. A text without spans gets one zero vector.
+    """
+
+    def __init__(self, emb: Embedder, texts: list[str], spans, pin: bool):
+        self.emb, self.texts, self.spans, self.pin = emb, texts, spans, pin
+
+    def __iter__(self):
+        import torch
+
+        emb, tok = self.emb, self.emb.model.tokenizer
+        pad = tok.pad_token_id or 0
+        want = self.spans is not None
+        for lo in range(0, len(self.texts), CHUNK):
+            chunk = self.texts[lo : lo + CHUNK]
+            enc = tok(
+                chunk,
+                return_offsets_mapping=want,
+                truncation=True,
+                max_length=emb.model.max_seq_length,
+            )
+            lengths = [len(x) for x in enc["input_ids"]]
+            order = np.argsort([-n for n in lengths], kind="stable")
+            start = 0
+            while start < len(order):
+                width = max(lengths[order[start]], 1)
+                rows = emb.batch_size
+                if self.pin:
+                    rows = max(rows, CUDA_TOKENS_PER_BATCH // width)
+                local = order[start : start + rows]
+                start += len(local)
+                ids = np.full((len(local), width), pad, dtype=np.int64)
+                mask = np.zeros((len(local), width), dtype=np.int64)
+                for row, i in enumerate(local):
+                    seq = enc["input_ids"][i]
+                    ids[row, : len(seq)] = seq
+                    mask[row, : len(seq)] = 1
+                weights = None
+                if want:
+                    weights = self._weights(local, lo, enc["offset_mapping"], width)
+                tensors = [torch.from_numpy(ids), torch.from_numpy(mask)]
+                if self.pin:
+                    tensors = [t.pin_memory() for t in tensors]
+                yield local + lo, *tensors, weights
+            yield None
+
+    def _weights(self, local, lo, offsets, width):
+        import torch
+
+        counts = [max(len(self.spans[lo + i]), 1) for i in local]
+        w = np.zeros((len(local), max(counts), width), dtype=np.float32)
+        valid = np.zeros((len(local), max(counts)), dtype=bool)
+        for row, i in enumerate(local):
+            spans = self.spans[lo + i]
+            valid[row, : counts[row]] = True
+            if not spans:
+                continue  # one zero vector, as for a text with no sentences
+            off = np.asarray(offsets[i], dtype=np.int64).reshape(-1, 2)
+            starts, ends = off[:, 0], off[:, 1]
+            real = ends > starts  # special tokens have (0, 0)
+            for j, (a, b) in enumerate(spans):
+                sel = real & (starts >= a) & (ends <= b)
+                w[row, j, : len(off)] = sel if sel.any() else real
+        return torch.from_numpy(w), torch.from_numpy(valid), counts
+
+
+def _prefetch(iterable, depth: int = 3):
+    """Run `iterable` on a worker thread, `depth` items ahead of the consumer."""
+    q: queue.Queue = queue.Queue(maxsize=depth)
+    done = object()
+
+    def work() -> None:
+        try:
+            for item in iterable:
+                q.put(item)
+        except BaseException as exc:  # handed to the consumer, raised there
+            q.put(_Failed(exc))
+        q.put(done)
+
+    threading.Thread(target=work, daemon=True, name="embed-prefetch").start()
+    while (item := q.get()) is not done:
+        if isinstance(item, _Failed):
+            raise item.exc
+        yield item
+
+
+@dataclass
+class _Failed:
+    exc: BaseException
