@@ -1,0 +1,118 @@
+"""ONNX Runtime embedding on CPU: export the transformer once, run it fp32 or int8.
+
+sentence-transformers' own `backend="onnx"` needs optimum-onnx, whose only release pins
+transformers<4.58 (we run 5.x), so the graph is exported here with torch.onnx and run
+with onnxruntime directly: the same graph and pooling the backend would run.
+Vectors out: (n, dim) float32, mean-pooled, L2-normalised, like the default path.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+ORT_PINS = "onnxruntime==1.31.1 onnx==1.23.2 onnxscript==0.7.2"
+
+
+def available() -> str | None:
+    """None when onnxruntime and onnx import, else why not."""
+    try:
+        import onnx  # noqa: F401
+        import onnxruntime  # noqa: F401
+    except ImportError as exc:
+        return f"{exc.name} not installed (pip install {ORT_PINS})"
+    return None
+
+
+def export(st_model, out_dir: Path) -> Path:
+    """Write the transformer of a SentenceTransformer as ONNX (last_hidden_state out)."""
+    import torch
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / "model.onnx"
+    if path.exists():
+        return path
+    auto = st_model[0].auto_model.float().eval()
+
+    class Hidden(torch.nn.Module):
+        def __init__(self, m):
+            super().__init__()
+            self.m = m
+
+        def forward(self, input_ids, attention_mask):
+            return self.m(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+
+    ids = torch.ones((2, 16), dtype=torch.int64)
+    mask = torch.ones((2, 16), dtype=torch.int64)
+    batch, seq = torch.export.Dim("batch"), torch.export.Dim("seq", max=512)
+    with torch.inference_mode(False), torch.no_grad():
+        torch.onnx.export(
+            Hidden(auto),
+            (ids, mask),
+            str(path),
+            input_names=["input_ids", "attention_mask"],
+            output_names=["last_hidden_state"],
+            dynamic_shapes={"input_ids": {0: batch, 1: seq}, "attention_mask": {0: batch, 1: seq}},
+            dynamo=True,
+            external_data=False,
+        )
+    return path
+
+
+def quantize_int8(fp32_path: Path) -> Path:
+    """Dynamic int8 quantisation of the weights (activations quantised at run time)."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    out = fp32_path.with_name("model_int8.onnx")
+    if not out.exists():
+        quantize_dynamic(str(fp32_path), str(out), weight_type=QuantType.QInt8)
+    return out
+
+
+class OrtEncoder:
+    """Encode texts with an ONNX graph: length-sorted batches, mean pooling, normalised."""
+
+    def __init__(self, path: Path, tokenizer, max_length: int = 256, batch_size: int = 64):
+        import onnxruntime as ort
+
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = int(os.environ.get("BENCH_THREADS", os.cpu_count() or 1))
+        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        self.session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+        self.tok = tokenizer
+        self.max_length = max_length
+        self.batch_size = batch_size
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        enc = self.tok(list(texts), truncation=True, max_length=self.max_length)
+        order = np.argsort([-len(x) for x in enc["input_ids"]], kind="stable")
+        pad = self.tok.pad_token_id or 0
+        out = None
+        for lo in range(0, len(order), self.batch_size):
+            idx = order[lo : lo + self.batch_size]
+            width = len(enc["input_ids"][idx[0]])
+            ids = np.full((len(idx), width), pad, dtype=np.int64)
+            mask = np.zeros((len(idx), width), dtype=np.int64)
+            for row, i in enumerate(idx):
+                seq = enc["input_ids"][i]
+                ids[row, : len(seq)] = seq
+                mask[row, : len(seq)] = 1
+            (hidden,) = self.session.run(None, {"input_ids": ids, "attention_mask": mask})
+            m = mask[..., None].astype(np.float32)
+            pooled = (hidden * m).sum(1) / np.maximum(m.sum(1), 1e-9)
+            if out is None:
+                out = np.zeros((len(texts), pooled.shape[-1]), dtype=np.float32)
+            out[idx] = pooled
+        if out is None:
+            return np.zeros((0, 0), dtype=np.float32)
+        return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
+
+
+def timed(fn, *args) -> tuple[float, object]:
+    t0 = time.perf_counter()
+    result = fn(*args)
+    return time.perf_counter() - t0, result

@@ -1,0 +1,99 @@
+"""Child process of the benchmark: open an engine on a built index, answer questions.
+
+Run apart so that its RSS and start-up time are the engine's alone. Prints one JSON
+object: start-up (Engine.open to first answer), per-question latency of Engine.ask
+(embed + search + format), a breakdown of the stages, and memory.
+
+    python bench/serve.py CONFIG.json QUESTIONS.json
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+T_PROCESS = time.perf_counter()
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def rss() -> dict[str, int]:
+    """Current and peak resident set size of this process, bytes."""
+    out = {}
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith(("VmRSS:", "VmHWM:")):
+                out[line[:5]] = int(line.split()[1]) * 1024
+    return {"rss": out.get("VmRSS", 0), "peak": out.get("VmHWM", 0)}
+
+
+def main() -> None:
+    config_path, questions_path = sys.argv[1], sys.argv[2]
+    from index import vectors
+    from index.config import from_dict
+    from index.embed import Embedder
+    from index.engine import Engine
+
+    import_s = time.perf_counter() - T_PROCESS
+    config = from_dict(json.loads(Path(config_path).read_text()))
+    questions = json.loads(Path(questions_path).read_text())
+    m = config.model
+
+    t0 = time.perf_counter()
+    embedder = Embedder(m.name, m.device, m.batch_size, m.max_seq_length, m.sentence_vectors)
+    model_s = time.perf_counter() - t0
+    rss_model = rss()["rss"]
+    engine = Engine.open(config, embedder)
+    engine.ask(questions[0])
+    startup_s = time.perf_counter() - t0
+    rss_ready = rss()["rss"]
+
+    latencies = []
+    for q in questions:
+        t = time.perf_counter()
+        engine.ask(q)
+        latencies.append((time.perf_counter() - t) * 1000)
+
+    # Where a query's time goes, measured stage by stage on the same questions.
+    snap = engine._snapshot()
+    stages: dict[str, list[float]] = {"embed": [], "faiss": [], "bm25": []}
+    n = max(config.search.candidates, config.search.top_k * 4)
+    for q in questions:
+        t = time.perf_counter()
+        qv = embedder.encode_queries([q])
+        t1 = time.perf_counter()
+        vectors.search(snap.index, qv, n)
+        t2 = time.perf_counter()
+        snap.lexical.search(q, n)
+        t3 = time.perf_counter()
+        stages["embed"].append((t1 - t) * 1000)
+        stages["faiss"].append((t2 - t1) * 1000)
+        stages["bm25"].append((t3 - t2) * 1000)
+
+    json.dump(
+        {
+            "import_s": import_s,
+            "model_load_s": model_s,
+            "startup_s": startup_s,
+            "latencies_ms": latencies,
+            "stages_ms": stages,
+            "rss_model_bytes": rss_model,
+            "rss_ready_bytes": rss_ready,
+            **{f"{k}_bytes": v for k, v in rss().items()},
+            "index_type": type(vectors_base(snap.index)).__name__,
+        },
+        sys.stdout,
+    )
+
+
+def vectors_base(index):
+    import faiss
+
+    return faiss.downcast_index(index.index) if hasattr(index, "id_map") else index
+
+
+if __name__ == "__main__":
+    main()
