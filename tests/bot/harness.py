@@ -55,7 +55,8 @@ LOCAL_NEWS = [
 ]  # fmt: skip
 
 
-# Article text that tries to ping, restyle and phish; JSONL keeps its markdown as written.
+# Article text that tries to ping, restyle and phish, some of it behind invisible characters
+# (U+2060 word joiner, U+200D zero-width joiner); JSONL keeps its markdown as written.
 HOSTILE = {
     "id": "hostile-1",
     "title": "Council meeting ends in uproar @everyone",
@@ -65,7 +66,9 @@ HOSTILE = {
     "text": "At the council meeting a resident shouted @everyone and @here and waved a banner "
     "reading **FREE PARKING** and [click here](http://evil.example/phish) while councillors "
     "debated the harbour car park charges. The mayor adjourned the meeting "
-    "<@&123456789012345678> after ten minutes.\n\nCouncillors will vote on the charges next month.",
+    "<@&123456789012345678> after ten minutes, calling on <@234567890123456789>, "
+    "@\u2060everyone and <@\u200d345678901234567890> to calm down."
+    "\n\nCouncillors will vote on the charges next month.",
 }
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import sqlite3
+import threading
 import time
 
 import pytest
@@ -113,6 +115,12 @@ async def test_everyone_in_a_question_pings_nobody(newsroom):
     assert reply.allowed_mentions.get("replied_user") is False
 
 
+def assert_inert(text: str) -> None:
+    """No live mention and no invisible character, except the ZWSP that breaks a mention."""
+    assert not re.search(r"@(everyone|here)|<@[!&]?\d", text), text
+    assert not re.search("[\u200b-\u200f\u2060-\u2064\ufeff]", text.replace(f"@{ZWSP}", "@")), text
+
+
 async def test_hostile_article_text_is_inert(newsroom):
     rec = await newsroom.ask("What did a resident shout at the council meeting?")
     final = await rec.wait_final(10)
@@ -122,6 +130,44 @@ async def test_hostile_article_text_is_inert(newsroom):
     assert "<@&" not in text
     assert "\\[click here\\](http" in text  # the masked link is escaped: shown, not hidden
     assert "\\*\\*FREE PARKING\\*\\*" in text
+    assert "234567890123456789" in text and "345678901234567890" in text  # shown, not pinging
+    assert_inert(final.text)
+    assert final.allowed_mentions["parse"] == []
+
+
+async def test_hostile_question_is_echoed_inert(newsroom):
+    fake = newsroom.fake
+    question = (
+        f"@\u2060everyone <@&{fake.admin_role_id}> <@\u200d{fake.member.id}> @\ufeffhere "
+        "**Shoigu** [click](http://evil.example) ||who|| did Shoigu meet in Beijing?"
+    )
+    rec = await newsroom.ask(question)
+    reply = await (await fake.mention(question)).wait_final(10)
+    for final in (await rec.wait_final(10), reply):
+        assert "Strategic Talks" in final.text  # still answered
+        assert_inert(final.content)
+        assert "\\*\\*Shoigu\\*\\*" in final.content and "\\|\\|who\\|\\|" in final.content
+        assert "\\[click\\](http" in final.content
+        assert final.allowed_mentions["parse"] == []
+        assert not final.allowed_mentions.get("roles") and not final.allowed_mentions.get("users")
+    assert reply.allowed_mentions.get("replied_user") is False
+
+
+async def test_an_unexpected_failure_is_one_apology_that_pings_nobody(
+    newsroom, monkeypatch, error_log
+):
+    def broken(question, **kwargs):
+        raise RuntimeError("@everyone the model fell over")
+
+    monkeypatch.setattr(newsroom.bot.engine, "ask", broken)
+    rec = await newsroom.ask(SHOIGU)
+    final = await rec.wait_final(10)
+    assert final.content == "Sorry, something went wrong; the error was logged."
+    assert final.allowed_mentions["parse"] == []
+    assert newsroom.bot.gate.admitted == 0  # the place in the queue was given back
+    logged = [r for r in error_log.records if r.getMessage() == "/ask failed"]
+    assert logged and len(logged) == len(error_log.records)
+    error_log.records.clear()  # expected here; strict_discord fails on any other
 
 
 async def test_mention_is_answered_as_a_reply(newsroom):
@@ -229,6 +275,35 @@ async def test_reconnects_after_the_gateway_drops(newsroom):
     assert "Strategic Talks" in final.text
     assert fake.connect_count > before
     assert fake.resume_count >= 1
+
+
+async def test_gateway_drop_mid_conversation_loses_nothing(newsroom, monkeypatch):
+    """A question in flight when the socket drops is still answered; one sent while the bot
+    is away reaches it in the RESUME replay and is answered; later ones are answered too."""
+    fake, engine = newsroom.fake, newsroom.bot.engine
+    held_question = "Who did Shoigu meet in Beijing, exactly?"
+    working, release = threading.Event(), threading.Event()
+    real_ask = engine.ask
+
+    def held_ask(question, **kwargs):
+        if question == held_question:
+            working.set()
+            release.wait(10)
+        return real_ask(question, **kwargs)
+
+    monkeypatch.setattr(engine, "ask", held_ask)
+    identified, resumed = fake.identify_count, fake.resume_count
+    in_flight = await newsroom.ask(held_question)
+    assert await asyncio.to_thread(working.wait, 5)
+    await fake.drop_connection(code=None)  # the TCP connection just dies
+    assert not fake.connected
+    while_away = await fake.mention(SHOIGU, queue=True)  # waits in the session for the replay
+    release.set()
+    for rec in (in_flight, while_away):
+        assert "Strategic Talks" in (await rec.wait_final(15)).text
+    after = await (await newsroom.ask(SHOIGU)).wait_final(15)
+    assert "Strategic Talks" in after.text
+    assert fake.resume_count == resumed + 1 and fake.identify_count == identified
 
 
 async def test_outlet_autocomplete_offers_indexed_outlets(newsroom):
