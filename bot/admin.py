@@ -22,13 +22,13 @@ from index.errors import BuildLockedError, NewsdeskError, SourceError
 from index.models import BuildReport
 
 from . import render
+from .reply import NO_MENTIONS, tell
 
 if TYPE_CHECKING:
     from .app import NewsdeskBot
 
 log = logging.getLogger(__name__)
 
-NO_MENTIONS = discord.AllowedMentions.none()
 NOT_ADMIN = (
     "Only server admins can reindex: members with the Manage Server permission"
     " or one of the roles configured as newsdesk admins."
@@ -118,17 +118,17 @@ class AdminCog(commands.Cog):
     async def reindex(self, interaction: discord.Interaction, source: str | None = None) -> None:
         if not is_admin(interaction, self.bot.config.bot.admin_roles):
             log.warning("refused /reindex for user %s (not an admin)", interaction.user.id)
-            await _refuse(interaction, NOT_ADMIN)
+            await tell(interaction, NOT_ADMIN)
             return
         extra = None
         if source and source.strip():
             try:
                 extra = resolve_source(source, self.roots())
             except SourceError as exc:
-                await _refuse(interaction, render.inert(str(exc)))
+                await tell(interaction, render.inert(str(exc)))
                 return
         if self.running is not None:
-            await _refuse(
+            await tell(
                 interaction,
                 f"A reindex is already running (started by {self.running}). "
                 "Try again when it has finished.",
@@ -209,7 +209,3 @@ async def _final_edit(
     if isinstance(channel, discord.abc.Messageable):
         kwargs = {"embed": embed} if embed else {}
         await channel.send(content or None, allowed_mentions=NO_MENTIONS, **kwargs)
-
-
-async def _refuse(interaction: discord.Interaction, text: str) -> None:
-    await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)

@@ -31,12 +31,12 @@ from .admin import AdminCog
 from .ask import AskCog
 from .limits import Cooldown, Gate
 from .render import help_embed
+from .reply import NO_MENTIONS, tell
 from .sources import SourcesCog
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-NO_MENTIONS = discord.AllowedMentions.none()
 OUTLETS_MAX_AGE = 60.0  # seconds before the cached outlet list is refreshed in the background
 
 
@@ -142,12 +142,7 @@ class NewsdeskTree(app_commands.CommandTree):
             log.error("/%s failed", command, exc_info=error)
             text = "Sorry, something went wrong; the error was logged."
         try:
-            if interaction.response.is_done():
-                await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
-            else:
-                await interaction.response.send_message(
-                    text, ephemeral=True, allowed_mentions=NO_MENTIONS
-                )
+            await tell(interaction, text)
         except discord.HTTPException:
             log.warning("could not report an error to the user of /%s", interaction.command)
 

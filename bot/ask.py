@@ -17,6 +17,7 @@ from index.models import Answer
 
 from . import render
 from .limits import BUSY_MESSAGE, Busy, cooldown_message, question_problem
+from .reply import NO_MENTIONS, tell
 from .views import FeedbackView
 
 if TYPE_CHECKING:
@@ -24,7 +25,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-NO_MENTIONS = discord.AllowedMentions.none()
 MENTION_HINT = (
     "Ask me a question after the mention — for example *@newsdesk Who did Shoigu meet in "
     "Beijing?* — or use `/ask`. `/help` lists everything I can do."
@@ -109,23 +109,23 @@ class AskCog(commands.Cog):
         bc = self.bot.config.bot
         problem = question_problem(question, bc.max_question_chars)
         if problem:
-            await _refuse(interaction, problem)
+            await tell(interaction, problem)
             return
         try:
             outlets = self._outlets(outlet)
             since_iso, until_iso = date_filters(since, until)
         except QueryError as exc:
-            await _refuse(interaction, _error_text(exc))
+            await tell(interaction, _error_text(exc))
             return
         user = interaction.user.id
         wait = self.bot.cooldown.remaining(user)
         if wait:
-            await _refuse(interaction, cooldown_message(wait))
+            await tell(interaction, cooldown_message(wait))
             return
         try:
             admission = self.bot.gate.admit()
         except Busy:
-            await _refuse(interaction, BUSY_MESSAGE)
+            await tell(interaction, BUSY_MESSAGE)
             return
         with admission:
             self.bot.cooldown.record(user)
@@ -203,10 +203,6 @@ class AskCog(commands.Cog):
 
 def _error_text(exc: Exception) -> str:
     return render.clip("⚠️ " + render.inert(str(exc)), 1900)
-
-
-async def _refuse(interaction: discord.Interaction, text: str) -> None:
-    await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
 
 async def _reply(

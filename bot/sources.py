@@ -9,12 +9,11 @@ from discord import app_commands
 from discord.ext import commands
 
 from . import render
+from .reply import NO_MENTIONS
 from .views import SourcesPaginator
 
 if TYPE_CHECKING:
     from .app import NewsdeskBot
-
-NO_MENTIONS = discord.AllowedMentions.none()
 
 
 class SourcesCog(commands.Cog):

@@ -7,6 +7,7 @@ on the message so nobody clicks a dead button.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 
@@ -15,10 +16,10 @@ import discord
 from index.store import ArticleRow
 
 from . import render
+from .reply import NO_MENTIONS, tell
 
 log = logging.getLogger(__name__)
 
-NO_MENTIONS = discord.AllowedMentions.none()
 FEEDBACK_ACK_SECONDS = 2.0  # how long a click waits for the vote to be stored
 
 
@@ -43,15 +44,8 @@ class TimeoutView(discord.ui.View):
     ) -> None:
         log.exception("button %r failed", getattr(item, "custom_id", item), exc_info=error)
         text = "Sorry, that didn't work. Please try again."
-        try:
-            if interaction.response.is_done():
-                await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
-            else:
-                await interaction.response.send_message(
-                    text, ephemeral=True, allowed_mentions=NO_MENTIONS
-                )
-        except discord.HTTPException:
-            pass
+        with contextlib.suppress(discord.HTTPException):
+            await tell(interaction, text)
 
 
 class SourcesPaginator(TimeoutView):
@@ -137,7 +131,7 @@ class FeedbackView(TimeoutView):
         )
         if failed:
             self.votes.pop(user, None)
-        await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+        await tell(interaction, text)
 
     def _finished(self, task: asyncio.Task) -> None:
         self._pending.discard(task)
