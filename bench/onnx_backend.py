@@ -1,8 +1,9 @@
 """ONNX Runtime embedding on CPU: export the transformer once, run it fp32 or int8.
 
 sentence-transformers' own `backend="onnx"` needs optimum-onnx, whose only release pins
-transformers<4.58 (we run 5.x), so the graph is exported here with torch.onnx and run
-with onnxruntime directly: the same graph and pooling the backend would run.
+transformers<4.58 (we run 5.x), so the graph is exported with torch.onnx
+(index.embed.export_onnx) and run with onnxruntime directly: the same graph and pooling
+the backend would run.
 Vectors out: (n, dim) float32, mean-pooled, L2-normalised, like the default path.
 """
 
@@ -29,38 +30,10 @@ def available() -> str | None:
 
 
 def export(st_model, out_dir: Path) -> Path:
-    """Write the transformer of a SentenceTransformer as ONNX (last_hidden_state out)."""
-    import torch
+    """The transformer as ONNX, exported once (the same file the onnx backend uses)."""
+    from index.embed import export_onnx
 
-    out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / "model.onnx"
-    if path.exists():
-        return path
-    auto = st_model[0].auto_model.float().eval()
-
-    class Hidden(torch.nn.Module):
-        def __init__(self, m):
-            super().__init__()
-            self.m = m
-
-        def forward(self, input_ids, attention_mask):
-            return self.m(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
-
-    ids = torch.ones((2, 16), dtype=torch.int64)
-    mask = torch.ones((2, 16), dtype=torch.int64)
-    batch, seq = torch.export.Dim("batch"), torch.export.Dim("seq", max=512)
-    with torch.inference_mode(False), torch.no_grad():
-        torch.onnx.export(
-            Hidden(auto),
-            (ids, mask),
-            str(path),
-            input_names=["input_ids", "attention_mask"],
-            output_names=["last_hidden_state"],
-            dynamic_shapes={"input_ids": {0: batch, 1: seq}, "attention_mask": {0: batch, 1: seq}},
-            dynamo=True,
-            external_data=False,
-        )
-    return path
+    return export_onnx(st_model, out_dir)
 
 
 def quantize_int8(fp32_path: Path) -> Path:

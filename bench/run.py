@@ -183,7 +183,7 @@ def bench_synthetic_rebuild(work: Path, n: int, pool: list[str]) -> dict:
 # --- sizes: latency, recall, memory, start-up ------------------------------------------
 
 
-def serve(data: Path, config: Config, questions: list[str], work: Path) -> dict:
+def serve(data: Path, config: Config, questions: list[str], work: Path, onnx: bool) -> dict:
     """Open an engine in a child process; its start-up, latencies and memory."""
     cfg = work / "serve-config.json"
     qs = work / "serve-questions.json"
@@ -192,7 +192,7 @@ def serve(data: Path, config: Config, questions: list[str], work: Path) -> dict:
     cfg.write_text(json.dumps(d))
     qs.write_text(json.dumps(questions))
     proc = subprocess.run(
-        [sys.executable, str(BENCH / "serve.py"), str(cfg), str(qs)],
+        [sys.executable, str(BENCH / "serve.py"), str(cfg), str(qs), *([] if onnx else ["--no-onnx"])],
         capture_output=True, text=True, cwd=ROOT, check=False,
     )  # fmt: skip
     if proc.returncode:
@@ -202,7 +202,7 @@ def serve(data: Path, config: Config, questions: list[str], work: Path) -> dict:
 
 def bench_size(
     n: int, base: np.ndarray, qvecs: np.ndarray, tokens, real_dir: Path, config: Config,
-    questions: list[str], work: Path,
+    questions: list[str], work: Path, onnx: bool,
 ) -> dict:  # fmt: skip
     t0 = time.perf_counter()
     vecs = synth.synthetic_vectors(base, n)
@@ -230,7 +230,7 @@ def bench_size(
     conn.close()
     row["index_bytes"] = (store.gen_dir(data, gen) / "vectors.faiss").stat().st_size
     row["index_vs_raw"] = row["index_bytes"] / row["raw_vector_bytes"]
-    served = serve(data, config, questions, work)
+    served = serve(data, config, questions, work, onnx)
     lat = served["latencies_ms"]
     row |= {
         "latency_ms": {"p50": pct(lat, 50), "p95": pct(lat, 95), "p99": pct(lat, 99)},
@@ -242,6 +242,11 @@ def bench_size(
         "rss_model_only_bytes": served["rss_model_bytes"],
         "served_index": served["index_type"],
     }
+    ox = served.get("onnx", {})
+    if ox.get("latencies_ms"):
+        lat = ox["latencies_ms"]
+        row["latency_onnx_ms"] = {"p50": pct(lat, 50), "p95": pct(lat, 95), "p99": pct(lat, 99)}
+        row["embed_onnx_ms_p50"] = pct(ox["embed_ms"], 50)
     import shutil
 
     shutil.rmtree(data, ignore_errors=True)
@@ -296,7 +301,7 @@ def bench_onnx(embedder: Embedder, inputs, questions, cache: Path) -> dict:
     for name in ("onnx", "onnx-int8"):
         r, s = out[name]["recall@5"], out[name]["speedup_vs_torch"]
         ok = r is not None and base is not None and base - r < 0.01 and s > 1.05
-        out[name]["adopt"] = bool(ok)
+        out[name]["meets_rule_on_slice"] = bool(ok)
     return out
 
 
@@ -376,7 +381,7 @@ def print_report(res: dict) -> None:
     if res.get("sizes"):
         t = Table(title="Queries via Engine.ask (embed + search + format)")
         for col in ("passages", "index", "recall@10", "p50 / p95 / p99 ms", "embed/faiss/bm25 p50 ms",
-                    "start-up s", "RSS MB", "index/raw"):  # fmt: skip
+                    "onnx backend: p50 / p99, embed ms", "start-up s", "RSS MB", "index/raw"):  # fmt: skip
             t.add_column(col)
         for r in res["sizes"]:
             lat, st = r["latency_ms"], r["stages_ms_p50"]
@@ -384,6 +389,8 @@ def print_report(res: dict) -> None:
                 f"{r['passages']:,}", r["index"], f"{r['recall@10']:.3f}",
                 f"{lat['p50']:.1f} / {lat['p95']:.1f} / {lat['p99']:.1f}",
                 f"{st['embed']:.1f} / {st['faiss']:.1f} / {st['bm25']:.1f}",
+                f"{r['latency_onnx_ms']['p50']:.1f} / {r['latency_onnx_ms']['p99']:.1f}, "
+                f"{r['embed_onnx_ms_p50']:.1f}" if "latency_onnx_ms" in r else "n/a",
                 f"{r['startup_s']:.2f}", f"{r['rss_bytes'] / 2**20:.0f}", f"{r['index_vs_raw']:.3f}",
             )  # fmt: skip
         console.print(t)
@@ -392,13 +399,14 @@ def print_report(res: dict) -> None:
         t = Table(
             title=f"CPU backends on the same passages (recall@5 over {ox['recall_questions']} questions)"
         )
-        for col in ("backend", "passages/s", "speed-up", "min cos vs torch", "recall@5", "adopt"):
+        for col in ("backend", "passages/s", "speed-up", "min cos vs torch", "recall@5",
+                    "faster, recall@5 -<1 pt"):  # fmt: skip
             t.add_column(col)
         for name in ("torch", "onnx", "onnx-int8"):
             o = ox[name]
             rec = "n/a" if o["recall@5"] is None else f"{o['recall@5']:.3f}"
             t.add_row(name, f"{o['passages_per_s']:.1f}", f"{o['speedup_vs_torch']:.2f}",
-                      f"{o['min_cosine_vs_torch']:.4f}", rec, str(o.get("adopt", "")))  # fmt: skip
+                      f"{o['min_cosine_vs_torch']:.4f}", rec, str(o.get("meets_rule_on_slice", "")))  # fmt: skip
         console.print(t)
     elif ox:
         console.print(f"ONNX Runtime: skipped ({ox['skipped']})")
@@ -497,7 +505,9 @@ def main(argv: list[str] | None = None) -> int:
     res["sizes"] = []
     for n in plan["sizes"]:
         print(f"size {n:,}", flush=True)
-        res["sizes"].append(bench_size(n, base, qvecs, tokens, real_dir, config, qtexts, work))
+        res["sizes"].append(
+            bench_size(n, base, qvecs, tokens, real_dir, config, qtexts, work, not args.no_onnx)
+        )
         done(f"size_{n}")
     res["sizes_note"] = (
         "vectors beyond the real passages are synthetic: a real passage or sentence vector "
@@ -507,11 +517,9 @@ def main(argv: list[str] | None = None) -> int:
 
     if not args.no_onnx:
         print("ONNX Runtime", flush=True)
-        import hashlib
+        from index.embed import onnx_cache_dir
 
-        key = hashlib.sha256(embedder.name.encode()).hexdigest()[:12]
-        cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
-        cache = cache / "newsdesk-bench" / f"onnx-{key}"
+        cache = onnx_cache_dir(embedder.name)
         res["onnx"] = bench_onnx(embedder, inputs, bc.load_questions(qa_path), cache)
         done("onnx")
 

@@ -4,7 +4,7 @@ Run apart so that its RSS and start-up time are the engine's alone. Prints one J
 object: start-up (Engine.open to first answer), per-question latency of Engine.ask
 (embed + search + format), a breakdown of the stages, and memory.
 
-    python bench/serve.py CONFIG.json QUESTIONS.json
+    python bench/serve.py CONFIG.json QUESTIONS.json [--no-onnx]
 """
 
 from __future__ import annotations
@@ -73,8 +73,34 @@ def main() -> None:
         stages["faiss"].append((t2 - t1) * 1000)
         stages["bm25"].append((t3 - t2) * 1000)
 
+    memory = rss()
+    # The same questions with the ONNX Runtime backend for the query embedding.
+    onnx: dict = {}
+    try:
+        if "--no-onnx" in sys.argv:
+            raise ValueError("--no-onnx")
+        import onnxruntime  # noqa: F401
+
+        ort_embedder = Embedder(
+            m.name, m.device, m.batch_size, m.max_seq_length, m.sentence_vectors, backend="onnx"
+        )
+    except (ImportError, ValueError) as exc:
+        onnx = {"skipped": str(exc)}
+    else:
+        engine._embedder = ort_embedder
+        engine.ask(questions[0])
+        onnx["latencies_ms"], onnx["embed_ms"] = [], []
+        for q in questions:
+            t = time.perf_counter()
+            engine.ask(q)
+            onnx["latencies_ms"].append((time.perf_counter() - t) * 1000)
+            t = time.perf_counter()
+            ort_embedder.encode_queries([q])
+            onnx["embed_ms"].append((time.perf_counter() - t) * 1000)
+
     json.dump(
         {
+            "onnx": onnx,
             "import_s": import_s,
             "model_load_s": model_s,
             "startup_s": startup_s,
@@ -82,7 +108,7 @@ def main() -> None:
             "stages_ms": stages,
             "rss_model_bytes": rss_model,
             "rss_ready_bytes": rss_ready,
-            **{f"{k}_bytes": v for k, v in rss().items()},
+            **{f"{k}_bytes": v for k, v in memory.items()},
             "index_type": type(vectors_base(snap.index)).__name__,
         },
         sys.stdout,

@@ -131,12 +131,17 @@ def test_fast_embedding_equals_plain_sentence_transformers(embedder):
         "A text with no sentence spans.",
     ] + [f"Passage {i} about the council budget vote." for i in range(70)]
     spans = [[(0, 29), (30, 66)], [(0, 45), (46, 73)], []] + [[(0, 40)]] * 70
-    mode = embedder.sentence_mode
+    mode, budget = embedder.sentence_mode, embedder.token_budget
     embedder.sentence_mode = "contextual"
     try:
         enc = embedder.encode_passages(texts, spans)
+        embedder.token_budget = 4096  # the CUDA path's token-budget batches, run on CPU
+        big = embedder.encode_passages(texts, spans)
     finally:
-        embedder.sentence_mode = mode
+        embedder.sentence_mode, embedder.token_budget = mode, budget
+    assert np.abs(big.vectors - enc.vectors).max() < 1e-5
+    for a, b in zip(big.sentence_vectors, enc.sentence_vectors, strict=True):
+        assert np.abs(a - b).max() < 1e-5
     plain = embedder.model.encode(texts, normalize_embeddings=True, show_progress_bar=False)
     assert np.abs(enc.vectors - plain).max() < 1e-5
     queries = ["Who met in Beijing?", "What flooded?"]
@@ -156,3 +161,20 @@ def test_fast_embedding_equals_plain_sentence_transformers(embedder):
         want = _reference_spans(hidden.float().numpy(), t["offset_mapping"][0].tolist(), spans[i])
         assert enc.sentence_vectors[i].shape == want.shape
         assert np.abs(enc.sentence_vectors[i] - want).max() < 1e-5
+
+
+def test_onnx_backend_gives_the_torch_vectors(embedder):
+    pytest.importorskip("onnxruntime")
+    pytest.importorskip("onnxscript")
+    from index.embed import Embedder
+
+    ort = Embedder(sentence_vectors="contextual", backend="onnx")
+    texts = ["Heavy rain flooded the valley. Residents were evacuated on Sunday."] * 3
+    spans = [[(0, 29), (30, 66)]] * 3
+    enc = ort.encode_passages(texts, spans)
+    plain = embedder.model.encode(texts, normalize_embeddings=True, show_progress_bar=False)
+    assert np.abs(enc.vectors - plain).max() < 1e-4
+    assert enc.sentence_vectors[0].shape == (2, ort.dim)
+    q = ["Who was evacuated?"]
+    plain_q = embedder.model.encode(q, normalize_embeddings=True, show_progress_bar=False)
+    assert np.abs(ort.encode_queries(q) - plain_q).max() < 1e-4
