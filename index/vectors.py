@@ -33,8 +33,9 @@ def ivf_cells(n: int) -> int:
 
 
 def ivf_probes(nlist: int) -> int:
-    """Cells scanned per query: 1/16 of them, at least 16 (recall@10 >= 0.95, bench)."""
-    return min(nlist, max(16, nlist // 16))
+    """Cells scanned per query. With ~sqrt(n) cells recall follows the number of probes,
+    not their share: 64 gave recall@10 0.977-0.982 from 50k to 1M vectors (bench/README)."""
+    return min(nlist, 64)
 
 
 def make_index(
