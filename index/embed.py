@@ -367,23 +367,40 @@ class _Batcher:
 
 
 def _prefetch(iterable, depth: int = 3):
-    """Run `iterable` on a worker thread, `depth` items ahead of the consumer."""
+    """Run `iterable` on a worker thread, `depth` items ahead of the consumer.
+
+    If the consumer stops early (an error in the model), the worker stops too.
+    """
     q: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
     done = object()
+
+    def put(item) -> bool:
+        while not stop.is_set():
+            try:
+                q.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
 
     def work() -> None:
         try:
             for item in iterable:
-                q.put(item)
+                if not put(item):
+                    return
         except BaseException as exc:  # handed to the consumer, raised there
-            q.put(_Failed(exc))
-        q.put(done)
+            put(_Failed(exc))
+        put(done)
 
     threading.Thread(target=work, daemon=True, name="embed-prefetch").start()
-    while (item := q.get()) is not done:
-        if isinstance(item, _Failed):
-            raise item.exc
-        yield item
+    try:
+        while (item := q.get()) is not done:
+            if isinstance(item, _Failed):
+                raise item.exc
+            yield item
+    finally:
+        stop.set()
 
 
 @dataclass

@@ -129,7 +129,7 @@ def describe(index: faiss.Index) -> str:
     if hasattr(base, "nprobe"):
         return f"{name}(nlist={base.nlist}, nprobe={base.nprobe})"
     if hasattr(base, "hnsw"):
-        return f"{name}(M={base.hnsw.nb_neighbors(1) // 2}, efSearch={base.hnsw.efSearch})"
+        return f"{name}(M={base.hnsw.nb_neighbors(1)}, efSearch={base.hnsw.efSearch})"
     return name
 
 
