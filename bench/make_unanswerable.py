@@ -11,13 +11,21 @@ from pathlib import Path
 
 shared = Path(sys.argv[1] if len(sys.argv) > 1 else "../shared")
 out = Path(sys.argv[2] if len(sys.argv) > 2 else "eval/realtimeqa-dev-unanswerable.jsonl")
+
+
+def lines(path: Path) -> list[str]:
+    return path.read_text(encoding="utf-8").splitlines()
+
+
 corpus = " ".join(
     (json.loads(line)["title"] + " " + json.loads(line)["text"]).lower()
-    for line in open(shared / "eval/realtimeqa-2022-dev/corpus.jsonl", encoding="utf-8")
+    for line in lines(shared / "eval/realtimeqa-2022-dev/corpus.jsonl")
 )
-dev_questions = {json.loads(x)["question"] for x in open(shared / "eval/realtimeqa-2022-dev/qa.jsonl")}
+dev_questions = {
+    json.loads(x)["question"] for x in lines(shared / "eval/realtimeqa-2022-dev/qa.jsonl")
+}
 rows = []
-for line in open(shared / "corpora/realtimeqa-2022/qa.jsonl", encoding="utf-8"):
+for line in lines(shared / "corpora/realtimeqa-2022/qa.jsonl"):
     qa = json.loads(line)
     if qa["question"] in dev_questions or any(a.lower() in corpus for a in qa["answers"]):
         continue

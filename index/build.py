@@ -271,7 +271,8 @@ def _write_generation(data_dir: Path, gen: int, config: Config, ids, vecs, text_
     ic = config.index
     index = vectors.make_index(
         vecs, ids, exact_max=ic.exact_max_passages, dtype=ic.vector_dtype,
-        hnsw_m=ic.hnsw_m, hnsw_ef_search=ic.hnsw_ef_search,
+        hnsw_m=ic.hnsw_m, hnsw_ef_search=ic.hnsw_ef_search, approximate=ic.approximate,
+        nprobe=ic.ivf_nprobe or None,
     )  # fmt: skip
     vectors.write_index(index, tmp / "vectors.faiss")
     Lexical.build(text_ids, texts).save(tmp / "bm25")

@@ -31,6 +31,7 @@ class ModelConfig:
     batch_size: int = 64
     max_seq_length: int = 256
     sentence_vectors: str = "standalone"  # standalone | contextual (faster builds)
+    backend: str = "torch"  # torch | onnx (ONNX Runtime on the CPU; exported once, cached)
     reranker: str = ""  # CrossEncoder name or path; empty = no reranking
     rerank_candidates: int = 20
 
@@ -57,7 +58,9 @@ class SearchConfig:
 
 @dataclass
 class IndexConfig:
-    exact_max_passages: int = 200_000  # above this, build an approximate (HNSW) index
+    exact_max_passages: int = 50_000  # above this, build an approximate index
+    approximate: str = "ivf"  # ivf | hnsw
+    ivf_nprobe: int = 0  # IVF cells probed per query; 0 = chosen from the index size
     hnsw_m: int = 32
     hnsw_ef_search: int = 128
     vector_dtype: str = "float32"  # float32 | float16 | int8 (stored vectors)
@@ -100,6 +103,8 @@ class Config:
 
 _CHOICES = {
     "model.sentence_vectors": {"standalone", "contextual"},
+    "model.backend": {"torch", "onnx"},
+    "index.approximate": {"ivf", "hnsw"},
     "search.mode": {"dense", "bm25", "hybrid"},
     "index.vector_dtype": {"float32", "float16", "int8"},
 }

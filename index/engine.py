@@ -72,7 +72,7 @@ class Engine:
         if self._embedder is None:
             m = self.config.model
             self._embedder = Embedder(
-                m.name, m.device, m.batch_size, m.max_seq_length, m.sentence_vectors
+                m.name, m.device, m.batch_size, m.max_seq_length, m.sentence_vectors, m.backend
             )
         return self._embedder
 

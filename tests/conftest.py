@@ -25,7 +25,7 @@ pytest_plugins = ["tests.bot.fixtures"]
 def embedder() -> Embedder:
     """The real default model with the default settings, loaded once for the whole run."""
     m = Config().model
-    return Embedder(m.name, m.device, m.batch_size, m.max_seq_length, m.sentence_vectors)
+    return Embedder(m.name, m.device, m.batch_size, m.max_seq_length, m.sentence_vectors, m.backend)
 
 
 def make_config(data_dir: Path, sources: list[Path] | None = None, **search) -> Config:

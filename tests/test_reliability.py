@@ -10,14 +10,13 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import make_config
 
 from index import store
 from index.build import writer_lock
 from index.config import PROJECT_ROOT, SAMPLE_CORPUS
 from index.engine import Engine
 from index.errors import BuildLockedError, IndexCorruptError
-
-from conftest import make_config
 
 GOOD = "The harbour authority opened a new ferry terminal on Friday after two years of work."
 
@@ -146,9 +145,11 @@ def test_corrupt_generation_is_detected_and_last_good_served(tmp_path, embedder,
 
 def test_one_writer_at_a_time(tmp_path, embedder):
     engine = Engine(make_config(tmp_path / "data"), embedder)
-    with writer_lock(engine.data_dir):
-        with pytest.raises(BuildLockedError, match="another build is running"):
-            engine.build()
+    with (
+        writer_lock(engine.data_dir),
+        pytest.raises(BuildLockedError, match="another build is running"),
+    ):
+        engine.build()
     engine.build()  # free again
 
 
