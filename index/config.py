@@ -51,7 +51,7 @@ class SearchConfig:
     min_score: float = 0.3  # calibrated relevance below which the answer is "not covered"
     candidates: int = 50
     sentence_weight: float = 0.5  # share of the best sentence's cosine in relevance
-    bm25_weight: float = 0.15  # hybrid: weight of the max-normalised BM25 score
+    bm25_weight: float = 0.25  # hybrid: weight of the max-normalised BM25 score
     lead_bonus: float = 0.04  # dense-score prior for an article's first passages
     collapse_similarity: float = 0.92  # passages this similar from other articles merge
 
