@@ -168,6 +168,9 @@ class StubEmbedder:
     def encode_queries(self, texts) -> np.ndarray:
         return np.stack([self._vec(t) for t in texts]) if texts else np.zeros((0, self.dim))
 
+    def work_units(self, sentence_spans) -> int:
+        return len(sentence_spans)
+
     def encode_passages(self, texts, sentence_spans, progress=None) -> Encoded:
         vecs = self.encode_queries(list(texts)).astype(np.float32)
         sents = [

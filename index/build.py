@@ -224,7 +224,7 @@ def _embed(articles, passages, config: Config, embedder: Embedder, progress):
         for a, ps in zip(articles, passages, strict=True)
         for p in ps
     ]
-    total = len(inputs)
+    total = embedder.work_units([s for _, s in inputs])
     done = 0
 
     def tick(n: int) -> None:

@@ -135,6 +135,13 @@ class Embedder:
             )
         return _normalise(np.asarray(vecs, dtype=np.float32))
 
+    def work_units(self, sentence_spans: Sequence[Spans]) -> int:
+        """Model inputs `encode_passages` reports progress in: passages, plus sentences
+        when they are embedded on their own (always, off the fast path)."""
+        if self.sentence_mode != "standalone" and self._fast:
+            return len(sentence_spans)
+        return len(sentence_spans) + sum(max(len(s), 1) for s in sentence_spans)
+
     def encode_passages(
         self,
         texts: Sequence[str],
@@ -151,15 +158,17 @@ class Embedder:
             enc = self._encode_fast(texts, sentence_spans if want_spans else None, progress)
             if want_spans:
                 return enc
-            flat = self._encode_fast([p for ps in pieces for p in ps], None, None).vectors
+            flat = self._encode_fast([p for ps in pieces for p in ps], None, progress).vectors
         else:
             vecs = _normalise(
                 np.asarray(self.model.encode(list(texts), batch_size=self.batch_size))
             )
             enc = Encoded(vecs, [])
-            flat = self.encode_queries([p for ps in pieces for p in ps])
             if progress:
                 progress(len(texts))
+            flat = self.encode_queries([p for ps in pieces for p in ps])
+            if progress:
+                progress(len(flat))
         bounds = np.cumsum([0, *map(len, pieces)])
         enc.sentence_vectors = [flat[bounds[i] : bounds[i + 1]] for i in range(len(texts))]
         return enc

@@ -83,3 +83,15 @@ def test_generation_switch_keeps_readers_consistent(engine_factory, corpus_copy,
 def test_sample_corpus_is_the_default(engine_factory):
     engine = engine_factory(None, build=False)
     assert engine.config.source_paths == [SAMPLE_CORPUS]
+
+
+def test_progress_counts_every_model_input(engine_factory, corpus_copy):
+    engine = engine_factory([corpus_copy], build=False)
+    seen = []
+    engine.build(progress=lambda stage, done, total: seen.append((stage, done, total)))
+    embedding = [(d, t) for s, d, t in seen if s == "embedding"]
+    done, total = embedding[-1]
+    assert done == total > 0  # the bar reaches its end: sentences are counted too
+    passages = len(passage_rows(engine))
+    assert total > passages  # standalone sentence vectors: passages + their sentences
+    assert [d for d, _ in embedding] == sorted(d for d, _ in embedding)
