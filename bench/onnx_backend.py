@@ -16,6 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
+from index.embed import pad_batch
+
 ORT_PINS = "onnxruntime==1.31.1 onnx==1.23.2 onnxscript==0.7.2"
 
 
@@ -68,12 +70,7 @@ class OrtEncoder:
         for lo in range(0, len(order), self.batch_size):
             idx = order[lo : lo + self.batch_size]
             width = len(enc["input_ids"][idx[0]])
-            ids = np.full((len(idx), width), pad, dtype=np.int64)
-            mask = np.zeros((len(idx), width), dtype=np.int64)
-            for row, i in enumerate(idx):
-                seq = enc["input_ids"][i]
-                ids[row, : len(seq)] = seq
-                mask[row, : len(seq)] = 1
+            ids, mask = pad_batch([enc["input_ids"][i] for i in idx], width, pad)
             (hidden,) = self.session.run(None, {"input_ids": ids, "attention_mask": mask})
             m = mask[..., None].astype(np.float32)
             pooled = (hidden * m).sum(1) / np.maximum(m.sum(1), 1e-9)

@@ -338,12 +338,7 @@ class _Batcher:
                 rows = max(emb.batch_size, emb.token_budget // width)
                 local = order[start : start + rows]
                 start += len(local)
-                ids = np.full((len(local), width), pad, dtype=np.int64)
-                mask = np.zeros((len(local), width), dtype=np.int64)
-                for row, i in enumerate(local):
-                    seq = enc["input_ids"][i]
-                    ids[row, : len(seq)] = seq
-                    mask[row, : len(seq)] = 1
+                ids, mask = pad_batch([enc["input_ids"][i] for i in local], width, pad)
                 weights = None
                 if want:
                     weights = self._weights(local, lo, enc["offset_mapping"], width)
@@ -415,3 +410,13 @@ def _prefetch(iterable, depth: int = 3):
 @dataclass
 class _Failed:
     exc: BaseException
+
+
+def pad_batch(seqs: Sequence[Sequence[int]], width: int, pad: int) -> tuple[np.ndarray, np.ndarray]:
+    """Token id lists to (ids, attention mask), both (len(seqs), width) int64, right-padded."""
+    ids = np.full((len(seqs), width), pad, dtype=np.int64)
+    mask = np.zeros((len(seqs), width), dtype=np.int64)
+    for row, seq in enumerate(seqs):
+        ids[row, : len(seq)] = seq
+        mask[row, : len(seq)] = 1
+    return ids, mask

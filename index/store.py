@@ -161,26 +161,26 @@ def encode_sentences(spans: list[tuple[int, int]]) -> str:
     return json.dumps(spans, separators=(",", ":"))
 
 
-def live_vectors(conn: sqlite3.Connection, gen: int, dim: int) -> tuple[np.ndarray, np.ndarray]:
-    """(ids (n,) int64, vectors (n, dim) float32) of the passages in generation `gen`."""
+def _live_passages(conn: sqlite3.Connection, gen: int, columns: str) -> tuple[np.ndarray, list]:
+    """(passage ids (n,) int64 ascending, rows of `columns`) of generation `gen`."""
     rows = conn.execute(
-        f"SELECT p.id, p.vector FROM passages p JOIN articles a ON a.id = p.article_id"
+        f"SELECT p.id, {columns} FROM passages p JOIN articles a ON a.id = p.article_id"
         f" WHERE {LIVE} ORDER BY p.id",
         {"gen": gen},
     ).fetchall()
-    ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+    return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)), rows
+
+
+def live_vectors(conn: sqlite3.Connection, gen: int, dim: int) -> tuple[np.ndarray, np.ndarray]:
+    """(ids (n,) int64, vectors (n, dim) float32) of the passages in generation `gen`."""
+    ids, rows = _live_passages(conn, gen, "p.vector")
     vecs = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), dim)
     return ids, vecs
 
 
 def live_texts(conn: sqlite3.Connection, gen: int) -> tuple[np.ndarray, list[str]]:
     """(ids, 'title + passage' texts) of generation `gen`, for the lexical index."""
-    rows = conn.execute(
-        f"SELECT p.id, a.title, p.text FROM passages p JOIN articles a ON a.id = p.article_id"
-        f" WHERE {LIVE} ORDER BY p.id",
-        {"gen": gen},
-    ).fetchall()
-    ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+    ids, rows = _live_passages(conn, gen, "a.title, p.text")
     return ids, [f"{t}\n{x}" if t else x for _, t, x in rows]
 
 
