@@ -64,3 +64,15 @@ def test_passages_cover_text_in_order(text, target):
     assert not text[covered:].strip()
     starts = [p.start for p in passages]
     assert starts == sorted(starts)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=1500))
+def test_cleaning_then_chunking_never_crashes_on_arbitrary_text(raw):
+    from index.articles import prepare
+    from index.models import Document
+
+    article = prepare(Document(key="k", path="p", raw_hash="h", text=raw))
+    for p in make_passages(article.text, target_words=30, max_words=60):
+        assert article.text[p.start : p.end] == p.text
+        assert all(article.text[a:b].strip() for a, b in p.sentences)
