@@ -184,9 +184,15 @@ class Engine:
         allowed = self._filter_ids(snap.gen, outlets, since, until)
         qvec = self.embedder.encode_queries([question])[0]
         n = max(sc.candidates, k * 4)
-        _, d_ids = vectors.search(snap.index, qvec[None, :], n, allowed)
-        lex = snap.lexical.search(question, n, allowed) if mode != "dense" else (np.empty(0),) * 2
-        pool = list(dict.fromkeys([*d_ids[0][d_ids[0] >= 0].tolist(), *lex[0].tolist()]))
+        none = (np.empty(0, np.int64), np.empty(0, np.float32))
+        d_ids = (
+            vectors.search(snap.index, qvec[None, :], n, allowed)[1][0]
+            if mode != "bm25"
+            else none[0]
+        )
+        lex = snap.lexical.search(question, n, allowed) if mode != "dense" else none
+        # The question vector still scores BM25-only candidates: relevance needs it.
+        pool = list(dict.fromkeys([*d_ids[d_ids >= 0].tolist(), *lex[0].tolist()]))
         rows = store.get_passages(conn, pool, self.embedder.dim)
         rel, dense = {}, {}
         for pid, row in rows.items():
