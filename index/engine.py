@@ -194,11 +194,10 @@ class Engine:
         # The question vector still scores BM25-only candidates: relevance needs it.
         pool = list(dict.fromkeys([*d_ids[d_ids >= 0].tolist(), *lex[0].tolist()]))
         rows = store.get_passages(conn, pool, self.embedder.dim)
-        rel, dense = {}, {}
+        rel, dense, sent_sims = {}, {}, {}
         for pid, row in rows.items():
-            best_sent = (
-                float((row.sentence_vectors @ qvec).max()) if len(row.sentence_vectors) else 0.0
-            )
+            sims = sent_sims[pid] = row.sentence_vectors @ qvec
+            best_sent = float(sims.max()) if len(sims) else 0.0
             rel[pid] = relevance(float(row.vector @ qvec), best_sent, sc.sentence_weight)
             dense[pid] = rel[pid] + lead_bonus(row.ord, sc.lead_bonus)
         lexical = {
@@ -216,7 +215,7 @@ class Engine:
         hits = []
         for head, copies in groups:
             row = rows[head.passage_id]
-            start, end = best_sentence(qvec, row.sentence_vectors, row.sentences)
+            start, end = best_sentence(sent_sims[head.passage_id], row.sentences)
             hits.append(
                 Hit(
                     passage_id=head.passage_id,

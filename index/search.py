@@ -6,7 +6,6 @@ the quote and what counts as covered.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -56,20 +55,14 @@ def order_candidates(
     return sorted(score, key=lambda pid: -score[pid])
 
 
-_WORD = re.compile(r"\w+")
-
-
-def best_sentence(
-    query_vec: np.ndarray, sentence_vecs: np.ndarray, spans: list[tuple[int, int]]
-) -> tuple[int, int]:
+def best_sentence(sims: np.ndarray, spans: list[tuple[int, int]]) -> tuple[int, int]:
     """The (start, end) span of the sentence most similar to the query.
 
-    `sentence_vecs` (n, dim) float32 normalised, one row per span.
+    `sims` (n,) holds the query's cosine with each sentence vector, one per span.
     """
     if not spans:
         return (0, 0)
-    sims = sentence_vecs[: len(spans)] @ query_vec
-    return spans[int(np.argmax(sims))]
+    return spans[int(np.argmax(sims[: len(spans)]))]
 
 
 @dataclass(slots=True)
