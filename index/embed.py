@@ -9,13 +9,15 @@ Batches are length-sorted to cut padding; CUDA runs in fp16.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import io
 import logging
 import os
 import queue
 import threading
+import warnings
 from collections.abc import Callable, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,7 +63,7 @@ class Embedder:
         batch_size: int = 64,
         max_seq_length: int = 256,
         sentence_vectors: str = "standalone",
-        backend: str = "torch",
+        backend: str = "auto",
     ):
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         from sentence_transformers import SentenceTransformer
@@ -82,19 +84,37 @@ class Embedder:
         self.token_budget = CUDA_TOKENS_PER_BATCH if self.device.startswith("cuda") else 0
         self._fast = self._fast_path_ok()
         # "onnx": the same transformer exported once and run by ONNX Runtime on CPU (equal
-        # vectors; about 2x faster for one question, 1.16x for passage batches: bench).
-        self.backend = backend
+        # vectors; about 1.5x faster for one question, 1.16x for passage batches: bench).
+        # "auto" takes it where it applies and is installed, and torch otherwise.
+        if backend not in ("auto", "torch", "onnx"):
+            raise ValueError(f"backend must be 'auto', 'torch' or 'onnx', got {backend!r}")
         self._ort: dict[int, object] = {}
-        if backend == "onnx":
-            if self.device != "cpu" or not self._fast:
-                raise ValueError("the onnx backend needs the CPU and a mean-pooling transformer")
-            self._onnx_file = export_onnx(self.model, onnx_cache_dir(self.name))
-        elif backend != "torch":
-            raise ValueError(f"backend must be 'torch' or 'onnx', got {backend!r}")
+        self.backend = self._pick_backend(backend)
         log.info(
             "model %s on %s (dim %d, fast path %s, backend %s)",
-            self.name, self.device, self.dim, self._fast, backend,
+            self.name, self.device, self.dim, self._fast, self.backend,
         )  # fmt: skip
+
+    def _pick_backend(self, wanted: str) -> str:
+        if wanted == "torch":
+            return "torch"
+        usable = self.device == "cpu" and self._fast
+        if wanted == "onnx" and not usable:
+            raise ValueError("the onnx backend needs the CPU and a mean-pooling transformer")
+        if not usable:
+            return "torch"
+        try:
+            import onnxruntime  # noqa: F401
+
+            self._onnx_file = export_onnx(self.model, onnx_cache_dir(self.name))
+        except Exception as exc:  # auto falls back: the torch path gives the same vectors
+            if wanted == "onnx":
+                raise
+            log.warning(
+                "ONNX Runtime not used (%s: %s); embedding with torch", type(exc).__name__, exc
+            )
+            return "torch"
+        return "onnx"
 
     def _forward(self, ids, mask):
         """Last hidden states (rows, width, dim) of the transformer for a padded batch."""
@@ -252,19 +272,44 @@ def export_onnx(st_model, out_dir: Path) -> Path:
         def forward(self, input_ids, attention_mask):
             return self.m(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
 
+    log.info(
+        "exporting %s to ONNX once (about 20 s), cached in %s",
+        st_model[0].auto_model.name_or_path,
+        out_dir,
+    )
     auto = st_model[0].auto_model.float().eval()
     example = (torch.ones((2, 16), dtype=torch.int64), torch.ones((2, 16), dtype=torch.int64))
     batch, seq = torch.export.Dim("batch"), torch.export.Dim("seq", max=512)
     tmp = out_dir / f"model.{os.getpid()}.tmp"
-    with torch.no_grad():
+    chatter = io.StringIO()  # the exporter prints its progress and warns about torchvision
+    with (
+        torch.no_grad(),
+        warnings.catch_warnings(),
+        contextlib.redirect_stdout(chatter),
+        _quiet_loggers("torch.onnx", "onnxscript", "onnx_ir"),
+    ):
+        warnings.simplefilter("ignore")
         torch.onnx.export(
-            Hidden(auto), example, str(tmp),
+            Hidden(auto).eval(), example, str(tmp),
             input_names=["input_ids", "attention_mask"], output_names=["last_hidden_state"],
             dynamic_shapes={"input_ids": {0: batch, 1: seq}, "attention_mask": {0: batch, 1: seq}},
             dynamo=True, external_data=False,
         )  # fmt: skip
     os.replace(tmp, path)
     return path
+
+
+@contextlib.contextmanager
+def _quiet_loggers(*names: str):
+    loggers = [logging.getLogger(n) for n in names]
+    before = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        for lg, level in zip(loggers, before, strict=True):
+            lg.setLevel(level)
 
 
 def _ort_session(path: Path, threads: int):
@@ -282,7 +327,7 @@ CHUNK = 4096  # texts tokenised at a time, ahead of the model
 CUDA_TOKENS_PER_BATCH = 131_072  # CUDA batches hold up to this many (padded) tokens
 
 
-@contextmanager
+@contextlib.contextmanager
 def _threads(n: int):
     """Run torch on `n` intra-op threads in this Python thread (0: leave as is).
 

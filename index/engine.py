@@ -13,6 +13,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -39,6 +40,8 @@ from .search import (
 
 log = logging.getLogger(__name__)
 
+LEXICAL_WORKERS = 4  # BM25 searches in flight at once, beside the questions' embeddings
+
 
 @dataclass(frozen=True)
 class Snapshot:
@@ -57,6 +60,7 @@ class Engine:
         self._local = threading.local()
         self._reload_lock = threading.Lock()
         self._checked = 0.0
+        self._pool: ThreadPoolExecutor | None = None
 
     @classmethod
     def open(cls, config: Config, embedder: Embedder | None = None) -> Engine:
@@ -129,6 +133,12 @@ class Engine:
             log.info("serving generation %d (%d passages)", gen, index.ntotal)
             return True
 
+    def _lexical_pool(self) -> ThreadPoolExecutor:
+        with self._reload_lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(LEXICAL_WORKERS, thread_name_prefix="bm25")
+            return self._pool
+
     def _snapshot(self) -> Snapshot:
         now = time.monotonic()
         if self._snap is None or now - self._checked > 1.0:
@@ -182,15 +192,22 @@ class Engine:
         snap = self._snapshot()
         conn = self._conn()
         allowed = self._filter_ids(snap.gen, outlets, since, until)
-        qvec = self.embedder.encode_queries([question])[0]
         n = max(sc.candidates, k * 4)
         none = (np.empty(0, np.int64), np.empty(0, np.float32))
+        # BM25 needs no vector: it runs on a worker while this thread embeds the question
+        # (both release the GIL), so a query costs max(embed, bm25) rather than the sum.
+        lex_job = (
+            self._lexical_pool().submit(snap.lexical.search, question, n, allowed)
+            if mode != "dense"
+            else None
+        )
+        qvec = self.embedder.encode_queries([question])[0]
         d_ids = (
             vectors.search(snap.index, qvec[None, :], n, allowed)[1][0]
             if mode != "bm25"
             else none[0]
         )
-        lex = snap.lexical.search(question, n, allowed) if mode != "dense" else none
+        lex = lex_job.result() if lex_job else none
         # The question vector still scores BM25-only candidates: relevance needs it.
         pool = list(dict.fromkeys([*d_ids[d_ids >= 0].tolist(), *lex[0].tolist()]))
         rows = store.get_passages(conn, pool, self.embedder.dim)
@@ -288,6 +305,9 @@ class Engine:
         if conn is not None:
             conn.close()
             self._local.conn = None
+        if self._pool is not None:
+            self._pool.shutdown(wait=False)
+            self._pool = None
 
 
 def parse_iso_date(value: str, name: str = "date") -> str:
