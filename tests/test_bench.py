@@ -37,6 +37,8 @@ def test_quick_bench_on_tiny_corpus(tmp_path):
     for mode in ("contextual", "standalone"):
         assert tp[f"build_{mode}"]["passages_embedded"] == tp["passages"]
         assert tp[f"build_{mode}"]["ratio_vs_raw"] > 0
+    assert tp["sentences"] > tp["passages"]
+    assert tp["build_standalone"]["ratio_vs_raw_same_inputs"] > 0
     assert tp["rebuild_no_change"]["passages_embedded"] == 0
     assert res["rebuild_synthetic"]["articles"] == 40
     assert res["rebuild_synthetic"]["passages_embedded"] == 0
@@ -178,3 +180,30 @@ def test_onnx_backend_gives_the_torch_vectors(embedder):
     q = ["Who was evacuated?"]
     plain_q = embedder.model.encode(q, normalize_embeddings=True, show_progress_bar=False)
     assert np.abs(ort.encode_queries(q) - plain_q).max() < 1e-4
+
+
+def test_torch_backend_gives_the_plain_vectors(embedder):
+    from index.embed import Embedder
+
+    torch_emb = Embedder(sentence_vectors="contextual", backend="torch")
+    assert torch_emb.backend == "torch"
+    texts = ["Heavy rain flooded the valley. Residents were evacuated on Sunday.", "Short."]
+    enc = torch_emb.encode_passages(texts, [[(0, 29), (30, 66)], [(0, 6)]])
+    plain = embedder.model.encode(texts, normalize_embeddings=True, show_progress_bar=False)
+    assert np.abs(enc.vectors - plain).max() < 1e-4
+    assert np.abs(torch_emb.encode_queries(texts) - plain).max() < 1e-4
+
+
+def test_auto_backend_falls_back_to_torch_when_onnx_cannot_load(tmp_path, monkeypatch, caplog):
+    from index.embed import Embedder
+
+    not_a_dir = tmp_path / "cache"
+    not_a_dir.write_text("a file where the cache folder should be")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(not_a_dir))
+    with caplog.at_level("WARNING", logger="index.embed"):
+        emb = Embedder()
+    assert emb.backend == "torch"
+    assert "ONNX Runtime not used" in caplog.text
+    assert emb.encode_queries(["Who was evacuated?"]).shape == (1, emb.dim)
+    with pytest.raises(OSError):
+        Embedder(backend="onnx")  # asked for explicitly: the error is the user's to see
