@@ -194,10 +194,11 @@ class Engine:
         allowed = self._filter_ids(snap.gen, outlets, since, until)
         n = max(sc.candidates, k * 4)
         none = (np.empty(0, np.int64), np.empty(0, np.float32))
-        # BM25 needs no vector: it runs on a worker while this thread embeds the question
-        # (both release the GIL), so a query costs max(embed, bm25) rather than the sum.
+        # BM25 needs no vector: it runs on a worker, and fetches its candidates' rows,
+        # while this thread embeds the question (both release the GIL), so a query costs
+        # about max(embed, bm25) rather than their sum.
         lex_job = (
-            self._lexical_pool().submit(snap.lexical.search, question, n, allowed)
+            self._lexical_pool().submit(self._lexical_side, snap, question, n, allowed)
             if mode != "dense"
             else None
         )
@@ -207,10 +208,10 @@ class Engine:
             if mode != "bm25"
             else none[0]
         )
-        lex = lex_job.result() if lex_job else none
+        lex, rows = lex_job.result() if lex_job else (none, {})
         # The question vector still scores BM25-only candidates: relevance needs it.
         pool = list(dict.fromkeys([*d_ids[d_ids >= 0].tolist(), *lex[0].tolist()]))
-        rows = store.get_passages(conn, pool, self.embedder.dim)
+        rows |= store.get_passages(conn, [p for p in pool if p not in rows], self.embedder.dim)
         rel, dense, sent_sims = {}, {}, {}
         for pid, row in rows.items():
             sims = sent_sims[pid] = row.sentence_vectors @ qvec
@@ -245,6 +246,10 @@ class Engine:
                 )
             )
         return Answer(question, bool(hits), hits, mode)
+
+    def _lexical_side(self, snap: Snapshot, question: str, n: int, allowed):
+        lex = snap.lexical.search(question, n, allowed)
+        return lex, store.get_passages(self._conn(), lex[0].tolist(), self.embedder.dim)
 
     def _filter_ids(self, gen, outlets, since, until) -> np.ndarray | None:
         clauses, params = [], {}
