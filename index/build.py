@@ -44,6 +44,8 @@ def signature(config: Config, embedder: Embedder) -> str:
             "model": embedder.name,
             "sentences": embedder.sentence_mode,
             "passages": asdict(config.passages),
+            # int8 weights give other vectors; the float backends give the same ones.
+            **({"weights": "int8"} if embedder.backend == "onnx-int8" else {}),
         },
         sort_keys=True,
     )

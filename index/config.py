@@ -31,7 +31,7 @@ class ModelConfig:
     batch_size: int = 64
     max_seq_length: int = 256
     sentence_vectors: str = "standalone"  # standalone | contextual (faster builds)
-    backend: str = "auto"  # auto | torch | onnx (ONNX Runtime on the CPU; exported once, cached)
+    backend: str = "auto"  # auto | torch | onnx | onnx-int8 (ONNX Runtime on the CPU)
     reranker: str = ""  # CrossEncoder name or path; empty = no reranking
     rerank_candidates: int = 20
 
@@ -103,7 +103,7 @@ class Config:
 
 _CHOICES = {
     "model.sentence_vectors": {"standalone", "contextual"},
-    "model.backend": {"auto", "torch", "onnx"},
+    "model.backend": {"auto", "torch", "onnx", "onnx-int8"},
     "index.approximate": {"ivf", "hnsw"},
     "search.mode": {"dense", "bm25", "hybrid"},
     "index.vector_dtype": {"float32", "float16", "int8"},

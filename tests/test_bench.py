@@ -207,3 +207,17 @@ def test_auto_backend_falls_back_to_torch_when_onnx_cannot_load(tmp_path, monkey
     assert emb.encode_queries(["Who was evacuated?"]).shape == (1, emb.dim)
     with pytest.raises(OSError):
         Embedder(backend="onnx")  # asked for explicitly: the error is the user's to see
+
+
+def test_int8_backend_is_close_but_marks_the_index_as_other_vectors(embedder):
+    from index.build import signature
+    from index.config import Config
+    from index.embed import Embedder
+
+    int8 = Embedder(backend="onnx-int8")
+    texts = ["Heavy rain flooded the valley. Residents were evacuated on Sunday."]
+    cos = float((int8.encode_queries(texts) * embedder.encode_queries(texts)).sum())
+    assert 0.8 < cos < 0.99999  # quantised: near the float vector, not equal to it
+    config = Config()
+    assert signature(config, int8) != signature(config, embedder)
+    assert signature(config, Embedder(backend="torch")) == signature(config, embedder)
