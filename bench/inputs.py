@@ -156,6 +156,7 @@ class StubEmbedder:
 
     name = "bench-stub"
     sentence_mode = "contextual"
+    backend = "stub"
 
     def __init__(self, dim: int = 384):
         self.dim = dim

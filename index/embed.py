@@ -183,7 +183,14 @@ class Embedder:
             enc = self._encode_fast(texts, sentence_spans if want_spans else None, progress)
             if want_spans:
                 return enc
-            flat = self._encode_fast([p for ps in pieces for p in ps], None, progress).vectors
+            # A sentence shared by two passages (the overlap) is embedded once.
+            flat_texts = [p for ps in pieces for p in ps]
+            unique = list(dict.fromkeys(flat_texts))
+            where = {t: i for i, t in enumerate(unique)}
+            vecs = self._encode_fast(unique, None, progress).vectors
+            flat = vecs[[where[t] for t in flat_texts]]
+            if progress and len(unique) < len(flat_texts):
+                progress(len(flat_texts) - len(unique))
         else:
             vecs = _normalise(
                 np.asarray(self.model.encode(list(texts), batch_size=self.batch_size))

@@ -221,3 +221,24 @@ def test_int8_backend_is_close_but_marks_the_index_as_other_vectors(embedder):
     config = Config()
     assert signature(config, int8) != signature(config, embedder)
     assert signature(config, Embedder(backend="torch")) == signature(config, embedder)
+
+
+def test_standalone_sentences_shared_by_passages_are_embedded_once(embedder):
+    shared = "Residents were evacuated on Sunday."
+    texts = [f"Heavy rain flooded the valley. {shared}", f"{shared} Schools stay closed."]
+    first = len("Heavy rain flooded the valley.")
+    spans = [
+        [(0, first), (first + 1, len(texts[0]))],
+        [(0, len(shared)), (len(shared) + 1, len(texts[1]))],
+    ]
+    seen: list[int] = []
+    before = embedder.sentence_mode
+    embedder.sentence_mode = "standalone"
+    try:
+        enc = embedder.encode_passages(texts, spans, progress=seen.append)
+    finally:
+        embedder.sentence_mode = before
+    assert sum(seen) == embedder.work_units(spans) == 6  # progress still counts every input
+    plain = embedder.model.encode([shared], normalize_embeddings=True, show_progress_bar=False)
+    assert np.abs(enc.sentence_vectors[0][1] - plain[0]).max() < 1e-4
+    assert np.array_equal(enc.sentence_vectors[0][1], enc.sentence_vectors[1][0])
