@@ -61,6 +61,7 @@ class Engine:
         self._reload_lock = threading.Lock()
         self._checked = 0.0
         self._pool: ThreadPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
 
     @classmethod
     def open(cls, config: Config, embedder: Embedder | None = None) -> Engine:
@@ -134,7 +135,7 @@ class Engine:
             return True
 
     def _lexical_pool(self) -> ThreadPoolExecutor:
-        with self._reload_lock:
+        with self._pool_lock:
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(LEXICAL_WORKERS, thread_name_prefix="bm25")
             return self._pool
