@@ -109,9 +109,7 @@ class Embedder:
         try:
             import onnxruntime  # noqa: F401
 
-            self._onnx_file = export_onnx(self.model, onnx_cache_dir(self.name))
-            if wanted == "onnx-int8":
-                self._onnx_file = quantize_int8(self._onnx_file)
+            self._onnx_file = self._load_onnx(int8=wanted == "onnx-int8")
         except Exception as exc:  # auto falls back: the torch path gives the same vectors
             if wanted != "auto":
                 raise
@@ -120,6 +118,24 @@ class Embedder:
             )
             return "torch"
         return "onnx" if wanted == "auto" else wanted
+
+    def _load_onnx(self, int8: bool) -> Path:
+        """The cached export (quantised if asked), opened once now so that a damaged file
+        shows here, not on a question; a damaged one is deleted and made again, once."""
+        for attempt in range(2):
+            path = None
+            try:
+                path = export_onnx(self.model, onnx_cache_dir(self.name))
+                if int8:
+                    path = quantize_int8(path)
+                self._ort[1] = _ort_session(path, 1)
+                return path
+            except Exception:
+                if attempt or path is None:  # no file to blame: the export itself failed
+                    raise
+                log.warning("cached ONNX model %s cannot be loaded; making it again", path)
+                path.unlink(missing_ok=True)
+        raise AssertionError("unreachable")
 
     def _forward(self, ids, mask):
         """Last hidden states (rows, width, dim) of the transformer for a padded batch."""

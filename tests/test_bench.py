@@ -242,3 +242,18 @@ def test_standalone_sentences_shared_by_passages_are_embedded_once(embedder):
     plain = embedder.model.encode([shared], normalize_embeddings=True, show_progress_bar=False)
     assert np.abs(enc.sentence_vectors[0][1] - plain[0]).max() < 1e-4
     assert np.array_equal(enc.sentence_vectors[0][1], enc.sentence_vectors[1][0])
+
+
+def test_a_damaged_cached_onnx_export_is_made_again(tmp_path, monkeypatch, caplog):
+    from index.embed import Embedder, default_model_path, onnx_cache_dir
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    cached = onnx_cache_dir(default_model_path()) / "model.onnx"
+    cached.parent.mkdir(parents=True)
+    cached.write_bytes(b"\x08\x07half an onnx file")  # what a full disk or a bad copy leaves
+    with caplog.at_level("WARNING", logger="index.embed"):
+        emb = Embedder()
+    assert emb.backend == "onnx"
+    assert "cannot be loaded; making it again" in caplog.text
+    assert cached.stat().st_size > 1_000_000
+    assert emb.encode_queries(["Who was evacuated?"]).shape == (1, emb.dim)
