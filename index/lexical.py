@@ -55,6 +55,23 @@ class Lexical:
             raise IndexCorruptError(f"lexical index {directory} is unreadable: {exc}") from None
         return cls(retriever, ids)
 
+    def scores(self, tokens: list[str]) -> np.ndarray:
+        """BM25 score of every passage for the (in-vocabulary) query tokens.
+
+        bm25s keeps each token's precomputed per-document scores as a CSC column; it sums
+        them with np.add.at, which allows repeated indices. A token's column lists each
+        document once, so a plain indexed add is exact and about 2x faster at 1M passages.
+        """
+        r = self.retriever
+        if r.nonoccurrence_array is not None:  # BM25L / BM25+: let bm25s add that term
+            return r.get_scores(tokens)
+        data, indices, indptr = r.scores["data"], r.scores["indices"], r.scores["indptr"]
+        out = np.zeros(r.scores["num_docs"], dtype=data.dtype)
+        for t in r.get_tokens_ids(tokens):
+            lo, hi = indptr[t], indptr[t + 1]
+            out[indices[lo:hi]] += data[lo:hi]
+        return out
+
     def search(
         self, query: str, k: int, allowed: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
@@ -64,11 +81,33 @@ class Lexical:
         tokens = [t for t in tokenize([query])[0] if t in self.retriever.vocab_dict]
         if not tokens:
             return np.empty(0, np.int64), np.empty(0, np.float32)
-        scores = self.retriever.get_scores(tokens)
+        scores = self.scores(tokens)
         if allowed is not None:
             scores = np.where(np.isin(self.ids, allowed), scores, 0.0)
-        k = min(k, len(scores))
-        top = np.argpartition(-scores, k - 1)[:k]
-        top = top[np.argsort(-scores[top], kind="stable")]
+        top = top_k(scores, min(k, len(scores)))
         top = top[scores[top] > 0]
         return self.ids[top], scores[top].astype(np.float32)
+
+
+def top_k(scores: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the `k` largest scores, best first (equal scores: lower index first).
+
+    On large arrays a threshold taken from a 1/16 sample keeps only a few times `k`
+    candidates for the exact partition; when fewer than `k` pass it (rare), the whole
+    array is partitioned. Exact either way: every score above the k-th passes.
+    """
+    if k <= 0:
+        return np.empty(0, np.int64)
+    if len(scores) > 64 * k:
+        sample = scores[::16]
+        j = len(sample) - max(k // 8, 1)  # about 2k candidates expected
+        t = np.partition(sample, j)[j]
+        if t > 0:
+            cand = np.flatnonzero(scores >= t)
+            if len(cand) >= k:
+                return _best_first(scores, cand[np.argpartition(-scores[cand], k - 1)[:k]])
+    return _best_first(scores, np.argpartition(-scores, k - 1)[:k])
+
+
+def _best_first(scores: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    return idx[np.lexsort((idx, -scores[idx]))]
