@@ -64,7 +64,7 @@ def print_answer(console: Console, answer: Answer) -> None:
         # Styles vanish when piped, so plain output marks the quote Markdown-style.
         quote = escape(hit.quote) if console.is_terminal else f"**{escape(hit.quote)}**"
         console.print(
-            f"[bold]{n}.[/bold] [dim](score {hit.score:.2f})[/dim] "
+            f"[bold]{n}.[/bold] [dim](relevance {hit.score:.2f})[/dim] "
             f"{escape(before)}[bold yellow]{quote}[/bold yellow]{escape(after)}"
         )
         for s in hit.sources:
