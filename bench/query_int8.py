@@ -17,10 +17,6 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from onnx_backend import quantize_int8
-
 from index.config import Config
 from index.embed import Embedder
 from index.engine import Engine
@@ -34,9 +30,7 @@ def main() -> None:
     config.data_dir = data_dir
     out = {}
     for variant in ("fp32", "int8"):
-        emb = Embedder(backend="onnx")
-        if variant == "int8":
-            emb._onnx_file = quantize_int8(emb._onnx_file)
+        emb = Embedder(backend="onnx-int8" if variant == "int8" else "onnx")
         engine = Engine.open(config, emb)
         embed_ms = []
         for qa in items:
