@@ -51,6 +51,10 @@ def pct(xs: list[float], q: float) -> float:
     return float(np.percentile(xs, q)) if xs else float("nan")
 
 
+def spread(xs: list[float]) -> dict[str, float]:
+    return {"p50": pct(xs, 50), "p95": pct(xs, 95), "p99": pct(xs, 99)}
+
+
 def machine_load() -> float:
     return os.getloadavg()[0]
 
@@ -244,7 +248,7 @@ def bench_size(
     served = serve(data, config, questions, work, onnx)
     lat = served["latencies_ms"]
     row |= {
-        "latency_ms": {"p50": pct(lat, 50), "p95": pct(lat, 95), "p99": pct(lat, 99)},
+        "latency_ms": spread(lat),
         "stages_ms_p50": {k: pct(v, 50) for k, v in served["stages_ms"].items()},
         "startup_s": served["startup_s"],
         "model_load_s": served["model_load_s"],
@@ -258,7 +262,7 @@ def bench_size(
     if ox.get("latencies_ms"):
         lat = ox["latencies_ms"]
         row["other_backend"] = ox["backend"]
-        row["latency_other_ms"] = {"p50": pct(lat, 50), "p95": pct(lat, 95), "p99": pct(lat, 99)}
+        row["latency_other_ms"] = spread(lat)
         row["embed_other_ms_p50"] = pct(ox["embed_ms"], 50)
     import shutil
 

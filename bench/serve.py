@@ -110,16 +110,10 @@ def main() -> None:
             "rss_model_bytes": rss_model,
             "rss_ready_bytes": rss_ready,
             **{f"{k}_bytes": v for k, v in memory.items()},
-            "index_type": type(vectors_base(snap.index)).__name__,
+            "index_type": type(vectors.inner(snap.index)).__name__,
         },
         sys.stdout,
     )
-
-
-def vectors_base(index):
-    import faiss
-
-    return faiss.downcast_index(index.index) if hasattr(index, "id_map") else index
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ import faiss
 import numpy as np
 
 from index import store, vectors
+from index.build import vector_index
 from index.config import Config
 from index.lexical import Lexical, tokenize
 
@@ -143,10 +144,6 @@ def real_vectors(real_dir: Path, dim: int) -> np.ndarray:
 
 def make_sized_index(vecs: np.ndarray, config: Config) -> tuple[faiss.Index, float]:
     """The index a build would make for `vecs` (ids = row numbers) and its build seconds."""
-    ic = config.index
     t0 = time.perf_counter()
-    index = vectors.make_index(
-        vecs, np.arange(len(vecs), dtype=np.int64), exact_max=ic.exact_max_passages,
-        dtype=ic.vector_dtype, hnsw_m=ic.hnsw_m, hnsw_ef_search=ic.hnsw_ef_search,
-    )  # fmt: skip
+    index = vector_index(config, vecs, np.arange(len(vecs), dtype=np.int64))
     return index, time.perf_counter() - t0

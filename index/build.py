@@ -51,6 +51,16 @@ def signature(config: Config, embedder: Embedder) -> str:
     )
 
 
+def vector_index(config: Config, vecs: np.ndarray, ids: np.ndarray):
+    """The FAISS index a build makes for `vecs` under `config.index`."""
+    ic = config.index
+    return vectors.make_index(
+        vecs, ids, exact_max=ic.exact_max_passages, dtype=ic.vector_dtype,
+        hnsw_m=ic.hnsw_m, hnsw_ef_search=ic.hnsw_ef_search, approximate=ic.approximate,
+        nprobe=ic.ivf_nprobe or None,
+    )  # fmt: skip
+
+
 def writer_lock(data_dir: Path, timeout: float = 0) -> FileLock:
     """The lock every writer (CLI or bot) holds for the length of a build."""
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -270,13 +280,7 @@ def _write_generation(data_dir: Path, gen: int, config: Config, ids, vecs, text_
     shutil.rmtree(tmp, ignore_errors=True)
     shutil.rmtree(final, ignore_errors=True)
     tmp.mkdir(parents=True)
-    ic = config.index
-    index = vectors.make_index(
-        vecs, ids, exact_max=ic.exact_max_passages, dtype=ic.vector_dtype,
-        hnsw_m=ic.hnsw_m, hnsw_ef_search=ic.hnsw_ef_search, approximate=ic.approximate,
-        nprobe=ic.ivf_nprobe or None,
-    )  # fmt: skip
-    vectors.write_index(index, tmp / "vectors.faiss")
+    vectors.write_index(vector_index(config, vecs, ids), tmp / "vectors.faiss")
     Lexical.build(text_ids, texts).save(tmp / "bm25")
     _fsync_tree(tmp)
     files = {str(p.relative_to(tmp)): p.stat().st_size for p in tmp.rglob("*") if p.is_file()}
