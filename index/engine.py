@@ -62,6 +62,9 @@ class Engine:
         self._checked = 0.0
         self._pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
+        # Models load lazily, and the first question touches them from two threads at
+        # once (BM25 worker and embedding): without it each would load its own copy.
+        self._model_lock = threading.Lock()
 
     @classmethod
     def open(cls, config: Config, embedder: Embedder | None = None) -> Engine:
@@ -75,10 +78,13 @@ class Engine:
     @property
     def embedder(self) -> Embedder:
         if self._embedder is None:
-            m = self.config.model
-            self._embedder = Embedder(
-                m.name, m.device, m.batch_size, m.max_seq_length, m.sentence_vectors, m.backend
-            )
+            with self._model_lock:
+                if self._embedder is None:
+                    m = self.config.model
+                    self._embedder = Embedder(
+                        m.name, m.device, m.batch_size, m.max_seq_length,
+                        m.sentence_vectors, m.backend,
+                    )  # fmt: skip
         return self._embedder
 
     @property
@@ -86,7 +92,10 @@ class Engine:
         """The configured cross-encoder, loaded on first use; None when not configured."""
         name = self.config.model.reranker
         if name and self._reranker is None:
-            self._reranker = Reranker(name, self.embedder.device)
+            device = self.embedder.device
+            with self._model_lock:
+                if self._reranker is None:
+                    self._reranker = Reranker(name, device)
         return self._reranker
 
     # --- storage -----------------------------------------------------------------------
@@ -250,7 +259,7 @@ class Engine:
 
     def _lexical_side(self, snap: Snapshot, question: str, n: int, allowed):
         lex = snap.lexical.search(question, n, allowed)
-        return lex, store.get_passages(self._conn(), lex[0].tolist(), self.embedder.dim)
+        return lex, store.get_passages(self._conn(), lex[0].tolist(), snap.index.d)
 
     def _filter_ids(self, gen, outlets, since, until) -> np.ndarray | None:
         clauses, params = [], {}

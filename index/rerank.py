@@ -7,17 +7,18 @@ reorders; whether the coverage answers at all stays with the calibrated relevanc
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Sequence
 
 import numpy as np
+
+from .embed import quiet_offline_hub
 
 log = logging.getLogger(__name__)
 
 
 class Reranker:
     def __init__(self, name: str, device: str = "cpu"):
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        quiet_offline_hub()
         from sentence_transformers import CrossEncoder
 
         self.name = name

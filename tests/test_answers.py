@@ -1,5 +1,7 @@
 """Done criteria of the index issue on the shipped sample coverage, with the real model."""
 
+import logging
+
 import pytest
 
 from index.errors import QueryError
@@ -86,3 +88,15 @@ def test_filters_and_bad_queries(sample_engine):
         sample_engine.ask("Wang Yi", since="last week")
     with pytest.raises(QueryError, match="empty"):
         sample_engine.ask("   ")
+
+
+def test_first_question_of_a_lazy_engine_loads_the_model_once(sample_engine, caplog):
+    """`newsdesk ask` opens the engine lazily: the BM25 worker and the embedding thread
+    both reach for the model on the first question, and once loaded it twice."""
+    from index.engine import Engine
+
+    caplog.set_level(logging.INFO, logger="index.embed")
+    answer = Engine(sample_engine.config).ask("Who did Shoigu meet in Beijing?")
+    assert answer.covered and "Wang Yi" in answer.hits[0].text
+    loads = [r for r in caplog.records if r.name == "index.embed" and r.msg.startswith("model ")]
+    assert len(loads) == 1
