@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
+from .passages import split_sentences
+
 
 @dataclass
 class CleanResult:
@@ -62,6 +64,59 @@ _ANY_CUES = re.compile(
     r"|privacy policy|terms of (use|service))",
     re.I,
 )
+# Site notices written as well-formed sentences, so only their wording gives them away:
+# calls to sign up, follow or click, ad and affiliate disclosures, funding and update notes,
+# data-consent forms. Gathered from the paragraphs that recur across articles of the
+# RealTime QA corpus (bench/boilerplate.py lists what is left). They are cut a sentence at a
+# time: pages append them to paragraphs of real news ("... Here's what you need to know").
+# (a word every match holds, the pattern): the word lets a substring test rule out most
+# paragraphs before the regex, which tries each of its branches at every position.
+_NOTICES = [
+    # calls to sign up, subscribe, follow or click
+    ("sign up", r"\bsign up (right |for free )?here\b|\bsign up (to|for) [^.]{0,60}\bnewsletter\b"),
+    ("sign up", r"\bsign up for text (message )?alerts"),
+    ("inbox", r"\b(sign up|subscribe|newsletter)\b.{0,120}\binbox\b"),
+    ("inbox", r"\binbox\b.{0,120}\b(sign up|subscribe|newsletter)\b"),
+    ("inbox", r"^get [^.]{0,60}\bin your inbox|\bdelivered (right |straight )?to your inbox"),
+    ("newsletter", r"\bnewsletter provides you with\b"),
+    ("introduce", r"let us introduce you to your new favorite"),
+    ("receive", r"\bwould you like to receive\b"),
+    ("subscri", r"\bsubscribe to [\w.]+ today\b|\balready a subscriber\b"),
+    ("journalism", r"^support (local |quality )?journalism\b"),
+    ("journalism", r"(thank you for|consider) supporting our journalism"),
+    ("@", r"\b(follow|reach)\b[^.]{0,50}\bon (twitter|x|instagram|facebook|tiktok|threads)\b"
+          r"\s*:?\s*@\w"),
+    ("follow", r"\bfollow\b[^.]{0,40}\bon (twitter|facebook|instagram|tiktok)\s*(,|or\b|and\b)"),
+    ("click here", r"\bclick here\b"),
+    ("opinion", r"\b(view|read) more opinion on\b"),
+    ("quiz", r"\btake [\w’']+ weekly news quiz"),
+    ("speed", r"get up to speed and on with your day"),
+    ("smart", r"start your week smart"),
+    ("forecast", r"check your local forecast here"),
+    ("player", r"hit play on the player above"),
+    ("generated", r"transcript was automatically generated"),
+    # ads, affiliate links and sponsors
+    ("this ad", r"how relevant is this ad\b"),
+    ("slow to load", r"video player was slow to load"),
+    ("links", r"purchases (you make|made) through (our|the) links"),
+    ("commission", r"\bmay earn (us )?an? (affiliate )?commission"),
+    ("independently", r"recommendations are independently chosen"),
+    ("independently", r"\bcontent is produced independently of\b"),
+    ("partner", r"\bis an? [\w/ ]{0,40}content partner\b"),
+    ("prices were", r"prices were accurate at the time"),
+    ("supported", r"\b(our|this) [\w -]{0,30}(work|coverage|journalism|reporting) is supported"),
+    ("possible", r"\b(our|this) [\w -]{0,30}(work|coverage|journalism|reporting) is made possible"),
+    ("coverage", r"\bcoverage (at|on|in) [^.]{0,60}\bis (supported|made possible)"),
+    # update notes and data-consent forms
+    ("updated", r"^this (story|article|report|post)( and (its )?headline)? (has|have|was)"
+                r" (been )?updated\b"),
+    ("shared", r"we will use the (details|information) you have shared"),
+    ("your data", r"to object to the use of your data"),
+    ("tick here", r"\bplease tick here\b"),
+    ("detailed here", r"\bbrands as detailed here\b"),
+]  # fmt: skip
+_NOTICE_CUES = re.compile("|".join(f"(?:{p})" for _, p in _NOTICES), re.I)
+_NOTICE_WORDS = tuple(dict.fromkeys(w for w, _ in _NOTICES))
 _SOCIAL = {
     "facebook", "twitter", "x", "linkedin", "quora", "youtube", "rss", "instagram", "whatsapp",
     "telegram", "reddit", "pinterest", "email", "e-mail", "tiktok", "threads", "bluesky",
@@ -113,8 +168,10 @@ def clean_text(raw: str, title: str = "") -> CleanResult:
         text = _BULLET.sub("", unit)
         if closed or in_list or kind != "prose" or _echoes(text, title, kept):
             removed.append(unit)
-        else:
-            kept.append(text)
+            continue
+        text, notices = strip_notices(text)
+        removed.extend(notices)
+        kept.append(text)
     return CleanResult(text="\n\n".join(kept), title=title, removed=removed)
 
 
@@ -133,6 +190,19 @@ def is_prose(line: str) -> bool:
         return len(words) >= 3 and caps < 0.6  # "?", "!", "..." also end headlines
     # A long run of mostly lower-case words is prose that just lacks a final stop.
     return len(words) >= 12 and caps < 0.5
+
+
+def strip_notices(text: str) -> tuple[str, list[str]]:
+    """`text` without its site-notice sentences, and those sentences."""
+    low = text.lower()
+    if not any(w in low for w in _NOTICE_WORDS):
+        return text, []
+    keep, notices = [], []
+    for a, b in split_sentences(text):
+        (notices if _NOTICE_CUES.search(text[a:b]) else keep).append(text[a:b])
+    if notices:  # a list number left behind ("1. How relevant is this ad to you?")
+        keep = [k for k in keep if _WORD.search(k)]
+    return " ".join(keep), notices
 
 
 def is_block_heading(line: str) -> bool:
@@ -190,7 +260,7 @@ def _kind(unit: str) -> str:
 
 def _is_furniture(unit: str) -> bool:
     text = _BULLET.sub("", unit)
-    if _START_CUES.match(text) or _ANY_CUES.search(text):
+    if _START_CUES.match(text) or _ANY_CUES.search(text) or not strip_notices(text)[0]:
         return True
     if len(_NAV_SEP.findall(text)) >= 2 or _is_social_row(text):
         return True

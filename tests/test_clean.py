@@ -255,6 +255,56 @@ def test_cue_words_inside_real_sentences_survive():
     assert result.text.split("\n\n") == body
 
 
+# Site notices as USA TODAY, CNN and The Week pages carry them (RealTime QA corpus): each
+# recurs across dozens of articles, and none of them may ever be quoted as an answer.
+SITE_NOTICES = [
+    "Sign up here.",
+    '(You can get "5 Things You Need to Know Today" delivered to your inbox daily.',
+    "Get CNN Health's weekly newsletter Sign up here to get The Results Are In with Dr. Sanjay"
+    " Gupta every Tuesday from the CNN Health team.",
+    "Follow Jordan Mendoza on Twitter: @jordan_mendoza5.",
+    "Reach Joey Garrison on Twitter @joeygarrison.",
+    "1. How relevant is this ad to you?",
+    "Video player was slow to load content Video content never loaded Ad froze or did not"
+    " finish loading Video content did not start after ad Audio on ad was too loud Other issues",
+    "— Recommendations are independently chosen by Reviewed’s editors.",
+    "Purchases you make through our links may earn us a commission.",
+    "Prices were accurate at the time this article was published but may change over time.",
+    "Our fact check work is supported in part by a grant from Facebook.",
+    "This story and headline have been updated with additional developments.",
+    "Support local journalism. Subscribe to azcentral.com today.",
+    "Thank you for supporting our journalism.",
+    "We will use the details you have shared to manage your newsletter subscription.",
+    "If you wish to object to the use of your data in this way, please tick here.",
+    "24/7 Wall Street is a USA TODAY content partner offering financial news and commentary.",
+    "Here's what you need to know to Get Up to Speed and On with Your Day.",
+    "To see the full methodology, click here.",
+    "Take CNN’s weekly news quiz to see how much you remember from the week that was!",
+]
+NEWS_NEAR_NOTICES = [
+    "So, to stay on the safe side, check your local forecasts and review these tips to stay cool.",
+    "The research was supported in part by a grant from the National Institutes of Health.",
+    "Phishing emails that land in your inbox often pose as a bank.",
+    "More than a million readers signed up for her newsletter within a year.",
+    "The company updated its forecast for the year on Tuesday.",
+    "Prices were higher than a year ago, the report said.",
+]
+
+
+@pytest.mark.parametrize("notice", SITE_NOTICES)
+def test_site_notices_are_cut_from_the_paragraph_that_carries_them(notice):
+    lead = "Gas prices have risen 38% over the past year, the Energy Department said on Monday."
+    page = f"Gas Prices Keep Climbing\n\n{lead} {notice}\n\n{notice}\n\nDrivers are cutting back."
+    result = clean_text(page)
+    assert result.text.split("\n\n") == [lead, "Drivers are cutting back."]
+    assert notice in result.removed
+
+
+def test_sentences_that_only_resemble_notices_survive():
+    result = clean_text("Heat Wave Builds Across the Plains\n\n" + "\n\n".join(NEWS_NEAR_NOTICES))
+    assert result.text.split("\n\n") == NEWS_NEAR_NOTICES
+
+
 def test_repeated_caption_lines_and_duplicate_paragraphs_are_dropped():
     raw = (
         "Storm Hits Coast As Thousands Flee\n\n"

@@ -64,7 +64,7 @@ HOSTILE = {
     "date": "2025-03-12",
     "url": "https://news.example/hostile",
     "text": "At the council meeting a resident shouted @everyone and @here and waved a banner "
-    "reading **FREE PARKING** and [click here](http://evil.example/phish) while councillors "
+    "reading **FREE PARKING** and [free permits](http://evil.example/phish) while councillors "
     "debated the harbour car park charges. The mayor adjourned the meeting "
     "<@&123456789012345678> after ten minutes, calling on <@234567890123456789>, "
     "@\u2060everyone and <@\u200d345678901234567890> to calm down."
