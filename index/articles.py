@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from .clean import clean_text
+from .clean import clean_text, strip_notices
 from .meta import extract_meta
 from .models import Article, Document
 from .sources import sha256
@@ -19,6 +19,12 @@ def normalise_paragraphs(text: str) -> str:
     return "\n\n".join(p for p in out if p)
 
 
+def drop_notices(text: str) -> str:
+    """Paragraphs (blank-line separated) without their site-notice sentences."""
+    kept = (strip_notices(p)[0] for p in text.split("\n\n"))
+    return "\n\n".join(p for p in kept if p)
+
+
 def prepare(doc: Document) -> Article:
     """Clean scraped text and complete metadata from the page; missing fields stay empty."""
     title, outlet, published, place = doc.title, doc.outlet, doc.published, doc.place
@@ -31,7 +37,8 @@ def prepare(doc: Document) -> Article:
         published = published or meta.published
         place = place or meta.place
     else:
-        text = normalise_paragraphs(doc.text)
+        # trafilatura and feeds drop menus but keep notices inside the article body.
+        text = drop_notices(normalise_paragraphs(doc.text))
     title = _SPACES.sub(" ", title).strip()
     content_hash = sha256("\x1f".join([title, outlet, published, doc.url, place, text]))
     return Article(

@@ -131,3 +131,22 @@ def test_size_cap(tmp_path):
     (tmp_path / "big.txt").write_text(BODY * 100)
     result = read_sources([tmp_path], max_bytes=1000)
     assert not result.documents and "over the 1000-byte cap" in result.skipped[0][1]
+
+
+def test_site_notices_are_cut_from_every_format(tmp_path):
+    """trafilatura and feeds keep a notice inside the article body; it must not be quoted."""
+    notice = "Follow Jordan Mendoza on Twitter: @jordan_mendoza5."
+    pitch = "Get politics news in your inbox. Sign up for our OnPolitics newsletter here."
+    page = HTML.replace("</article>", f"<p>{notice}</p><p>{pitch}</p></article>")
+    (tmp_path / "page.html").write_text(page)
+    (tmp_path / "story.md").write_text(MARKDOWN + f"\n{pitch}\n")
+    (tmp_path / "feed.rss").write_text(RSS.replace(f"<p>{BODY}</p>", f"<p>{BODY} {notice}</p>"))
+    docs = read_sources([tmp_path]).documents
+    assert len(docs) == 4
+    for doc in docs:
+        assert notice in doc.text or "Sign up" in doc.text or doc.title == "Second story"
+    for article in map(prepare, docs):
+        assert "@jordan_mendoza5" not in article.text and "Sign up" not in article.text
+        assert "inbox" not in article.text
+    texts = {a.path.rsplit("/", 1)[-1]: a.text for a in map(prepare, docs)}
+    assert BODY in texts["page.html"] and BODY in texts["story.md"]
