@@ -32,7 +32,10 @@ from .sources import read_sources
 
 log = logging.getLogger(__name__)
 
-PIPELINE_VERSION = "1"  # bump when cleaning or chunking changes, to re-embed everything
+PIPELINE_VERSION = "1"  # bump when chunking or the model's input changes: re-embeds everything
+# Bump when cleaning changes: the next build cleans every article again but re-embeds only
+# those whose cleaned text changed (2: site-notice sentences cut).
+CLEANING_VERSION = "2"
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
@@ -114,20 +117,26 @@ def _build_locked(config: Config, embedder: Embedder, sources: list[Path], progr
         sig = signature(config, embedder)
         same_pipeline = store.get_meta(conn, "signature") == sig
 
+        recleaned = store.get_meta(conn, "cleaning") != CLEANING_VERSION
+
         todo: list[Document] = []
         for key, doc in docs.items():
             old = live.get(key)
-            if old and same_pipeline and old[1] == doc.raw_hash:
+            same = old and same_pipeline and old[1] == doc.raw_hash
+            if same and (not recleaned or prepare(doc).content_hash == old[2]):
                 report.unchanged += 1
+                continue
+            todo.append(doc)
+            if old:
+                report.changed += 1
             else:
-                todo.append(doc)
-                if old:
-                    report.changed += 1
-                else:
-                    report.added += 1
+                report.added += 1
         gone = [key for key in live if key not in docs]
         report.removed = len(gone)
         if not todo and not gone and gen > 0 and _generation_intact(conn, data_dir, gen):
+            if recleaned:  # nothing changed under the new cleaning: say so once
+                with store.transaction(conn):
+                    store.set_meta(conn, "cleaning", CLEANING_VERSION)
             report.seconds = time.perf_counter() - t0
             return report
 
@@ -190,6 +199,7 @@ def _build_locked(config: Config, embedder: Embedder, sources: list[Path], progr
                 )
             store.set_meta(conn, "current_gen", str(new_gen))
             store.set_meta(conn, "signature", sig)
+            store.set_meta(conn, "cleaning", CLEANING_VERSION)
             store.set_meta(conn, "passages", str(len(all_ids)))
             store.set_meta(conn, "dim", str(embedder.dim))
             store.set_meta(conn, "gen_files", json.dumps(files))

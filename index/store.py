@@ -128,12 +128,13 @@ def gen_dir(data_dir: Path, gen: int) -> Path:
     return data_dir / f"gen-{gen:06d}"
 
 
-def live_articles(conn: sqlite3.Connection, gen: int) -> dict[str, tuple[int, str]]:
-    """key -> (article id, raw hash) of the articles in generation `gen`."""
+def live_articles(conn: sqlite3.Connection, gen: int) -> dict[str, tuple[int, str, str]]:
+    """key -> (article id, raw hash, content hash) of the articles in generation `gen`."""
     rows = conn.execute(
-        f"SELECT a.key, a.id, a.raw_hash FROM articles a WHERE {LIVE}", {"gen": gen}
+        f"SELECT a.key, a.id, a.raw_hash, a.content_hash FROM articles a WHERE {LIVE}",
+        {"gen": gen},
     )
-    return {key: (aid, raw) for key, aid, raw in rows}
+    return {key: (aid, raw, content) for key, aid, raw, content in rows}
 
 
 def next_ids(conn: sqlite3.Connection) -> tuple[int, int]:

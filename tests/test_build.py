@@ -95,3 +95,46 @@ def test_progress_counts_every_model_input(engine_factory, corpus_copy):
     passages = len(passage_rows(engine))
     assert total > passages  # standalone sentence vectors: passages + their sentences
     assert [d for d, _ in embedding] == sorted(d for d, _ in embedding)
+
+
+def test_a_cleaning_change_re_embeds_only_the_articles_it_changes(
+    engine_factory, corpus_copy, monkeypatch
+):
+    """An index built before site notices were cut: the next build cleans every article
+    again, re-embeds the one whose text changed and keeps the other's vectors."""
+    import index.articles
+    import index.build
+
+    note = corpus_copy / "note.md"
+    note.write_text(
+        "---\ntitle: Harbour fees rise\noutlet: Harbour Gazette\npublished: 2025-03-01\n---\n"
+        "The harbour board raised mooring fees by a fifth on Monday, its first rise in a decade."
+        "\n\nFollow Jane Doe on Twitter: @janedoe_harbour.\n"
+    )
+    engine = engine_factory([corpus_copy], build=False)
+    with monkeypatch.context() as old_cleaner:
+        old_cleaner.setattr(index.articles, "drop_notices", lambda text: text)
+        old_cleaner.setattr(index.build, "CLEANING_VERSION", "1")
+        first = engine.build()
+    assert (
+        first.added == 3
+        and "@janedoe_harbour" in engine.retrieve("harbour mooring fees").hits[0].text
+    )
+    kept = {pid for pid, path in passage_rows(engine) if not path.endswith("note.md")}
+
+    upgraded = engine.build()
+    assert (upgraded.added, upgraded.changed, upgraded.unchanged) == (0, 1, 2)
+    note_rows = {pid for pid, path in passage_rows(engine) if path.endswith("note.md")}
+    assert upgraded.passages_embedded == len(note_rows) == 1
+    assert {pid for pid, path in passage_rows(engine) if not path.endswith("note.md")} == kept
+    assert "@janedoe" not in engine.retrieve("harbour mooring fees").hits[0].text
+
+    cleaned = []
+    monkeypatch.setattr(index.build, "prepare", lambda doc: cleaned.append(doc) or 1 / 0)
+    again = engine.build()  # the new cleaning is recorded: no article is cleaned again
+    assert cleaned == []
+    assert (again.unchanged, again.passages_embedded, again.generation) == (
+        3,
+        0,
+        upgraded.generation,
+    )
