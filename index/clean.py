@@ -69,8 +69,8 @@ _ANY_CUES = re.compile(
 # data-consent forms. Gathered from the paragraphs that recur across articles of the
 # RealTime QA corpus (bench/boilerplate.py lists what is left). They are cut a sentence at a
 # time: pages append them to paragraphs of real news ("... Here's what you need to know").
-# (a word every match holds, the pattern): the word lets a substring test rule out most
-# paragraphs before the regex, which tries each of its branches at every position.
+# Each entry is (a word every match holds, the pattern): the words let a substring test
+# rule out most paragraphs before the regex, which tries each branch at every position.
 _NOTICES = [
     # calls to sign up, subscribe, follow or click
     ("sign up", r"\bsign up (right |for free )?here\b|\bsign up (to|for) [^.]{0,60}\bnewsletter\b"),
@@ -200,9 +200,10 @@ def strip_notices(text: str) -> tuple[str, list[str]]:
     keep, notices = [], []
     for a, b in split_sentences(text):
         (notices if _NOTICE_CUES.search(text[a:b]) else keep).append(text[a:b])
-    if notices:  # a list number left behind ("1. How relevant is this ad to you?")
-        keep = [k for k in keep if _WORD.search(k)]
-    return " ".join(keep), notices
+    if not notices:
+        return text, []
+    # Drop a list number left behind ("1. How relevant is this ad to you?").
+    return " ".join(k for k in keep if _WORD.search(k)), notices
 
 
 def is_block_heading(line: str) -> bool:
