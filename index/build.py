@@ -143,6 +143,10 @@ def _build_locked(config: Config, embedder: Embedder, sources: list[Path], progr
         new_gen = gen + 1
         retired = [live[k][0] for k in gone] + [live[d.key][0] for d in todo if d.key in live]
         articles, passages = _prepare(todo, config, progress)
+        for art, parts in zip(articles, passages, strict=True):
+            if not parts:  # recorded all the same, so that the next build does not retry it
+                log.warning("no article text left after cleaning %s", art.key)
+                report.skipped.append((art.key, "no article text left after cleaning"))
         enc = _embed(articles, passages, config, embedder, progress)
         next_article, next_passage = store.next_ids(conn)
 
@@ -232,8 +236,6 @@ def _prepare(
     for n, doc in enumerate(docs):
         article = prepare(doc)
         parts = make_passages(article.text, pc.target_words, pc.max_words, pc.overlap_sentences)
-        if not parts:
-            log.warning("no article text left after cleaning %s", doc.key)
         articles.append(article)
         passages.append(parts)
         progress("cleaning", n + 1, len(docs))

@@ -41,6 +41,10 @@ def junk_folder(root: Path) -> Path:
     (root / "broken.rss").write_text("<rss><channel><item><title>no end")
     (root / "loop").symlink_to(root)
     (root / "dangling.txt").symlink_to(root / "gone.txt")
+    (root / "furniture.txt").write_text(
+        "Home | World | Sport | Business\n\nTRENDING\n\nSign up here.\n\n"
+        "Follow Jane Doe on Twitter: @janedoe.\n\n© 2025 Harbour Gazette. All rights reserved."
+    )
     return root
 
 
@@ -59,7 +63,13 @@ def test_junk_is_skipped_with_reasons_and_the_rest_indexed(tmp_path, embedder):
     assert reasons["broken.rss"].startswith(("feed has no entries", "no articles found"))
     assert "cannot stat" in reasons["dangling.txt"]
     assert any(r == "symlink loop" for r in reasons.values())
-    assert report.added == 3  # good.txt, latin1.txt, the good JSONL record
+    assert reasons["furniture.txt"] == "no article text left after cleaning"
+    # good.txt, latin1.txt, the good JSONL record; furniture.txt is kept as a passage-less
+    # row so that the next build does not read it again.
+    assert report.added == 4
+    again = engine.build()
+    assert again.unchanged == 4 and again.passages_embedded == 0
+    assert "furniture.txt" not in {Path(p).name for p, _ in again.skipped}
     titles = {a.title for a in engine.sources()}
     assert {
         "Harbour ferry terminal opens to the public",
@@ -86,7 +96,9 @@ def test_cli_exit_codes_for_bad_sources(tmp_path):
     out, _ = proc.communicate(timeout=180)
     assert proc.returncode == 0, out
     counts = json.loads(out[out.index("{") :])
-    assert counts["added"] == 4 and len(counts["skipped"]) >= 9  # huge.txt is under the default cap
+    assert (
+        counts["added"] == 5 and len(counts["skipped"]) >= 10
+    )  # huge.txt is under the default cap
     (tmp_path / "bad").mkdir()
     (tmp_path / "bad" / "x.json").write_text("nope")
     proc = newsdesk("--data-dir", str(tmp_path / "d2"), "index", "--source", str(tmp_path / "bad"))
