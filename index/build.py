@@ -120,10 +120,15 @@ def _build_locked(config: Config, embedder: Embedder, sources: list[Path], progr
         recleaned = store.get_meta(conn, "cleaning") != CLEANING_VERSION
 
         todo: list[Document] = []
+        cleaned: dict[str, Article] = {}  # re-cleaned and changed: not cleaned a second time
         for key, doc in docs.items():
             old = live.get(key)
             same = old and same_pipeline and old[1] == doc.raw_hash
-            if same and (not recleaned or prepare(doc).content_hash == old[2]):
+            if same and recleaned:
+                cleaned[key] = prepare(doc)
+                same = cleaned[key].content_hash == old[2]
+            if same:
+                cleaned.pop(key, None)
                 report.unchanged += 1
                 continue
             todo.append(doc)
@@ -142,7 +147,7 @@ def _build_locked(config: Config, embedder: Embedder, sources: list[Path], progr
 
         new_gen = gen + 1
         retired = [live[k][0] for k in gone] + [live[d.key][0] for d in todo if d.key in live]
-        articles, passages = _prepare(todo, config, progress)
+        articles, passages = _prepare(todo, config, progress, cleaned)
         for art, parts in zip(articles, passages, strict=True):
             if not parts:  # recorded all the same, so that the next build does not retry it
                 log.warning("no article text left after cleaning %s", art.key)
@@ -229,12 +234,12 @@ def _dedupe(documents: list[Document]) -> dict[str, Document]:
 
 
 def _prepare(
-    docs: list[Document], config: Config, progress
+    docs: list[Document], config: Config, progress, cleaned: dict[str, Article]
 ) -> tuple[list[Article], list[list[Passage]]]:
     articles, passages = [], []
     pc = config.passages
     for n, doc in enumerate(docs):
-        article = prepare(doc)
+        article = cleaned.get(doc.key) or prepare(doc)
         parts = make_passages(article.text, pc.target_words, pc.max_words, pc.overlap_sentences)
         articles.append(article)
         passages.append(parts)

@@ -221,7 +221,7 @@ class Engine:
         lex, rows = lex_job.result() if lex_job else (none, {})
         # The question vector still scores BM25-only candidates: relevance needs it.
         pool = list(dict.fromkeys([*d_ids[d_ids >= 0].tolist(), *lex[0].tolist()]))
-        rows |= store.get_passages(conn, [p for p in pool if p not in rows], self.embedder.dim)
+        rows |= store.get_passages(conn, [p for p in pool if p not in rows], snap.index.d)
         rel, dense, sent_sims = {}, {}, {}
         for pid, row in rows.items():
             sims = sent_sims[pid] = row.sentence_vectors @ qvec

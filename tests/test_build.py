@@ -122,8 +122,14 @@ def test_a_cleaning_change_re_embeds_only_the_articles_it_changes(
     )
     kept = {pid for pid, path in passage_rows(engine) if not path.endswith("note.md")}
 
-    upgraded = engine.build()
+    real_prepare, prepared = index.build.prepare, []
+    with monkeypatch.context() as spy:
+        spy.setattr(
+            index.build, "prepare", lambda doc: prepared.append(doc.key) or real_prepare(doc)
+        )
+        upgraded = engine.build()
     assert (upgraded.added, upgraded.changed, upgraded.unchanged) == (0, 1, 2)
+    assert sorted(prepared) == sorted(set(prepared)) and len(prepared) == 3  # each cleaned once
     note_rows = {pid for pid, path in passage_rows(engine) if path.endswith("note.md")}
     assert upgraded.passages_embedded == len(note_rows) == 1
     assert {pid for pid, path in passage_rows(engine) if not path.endswith("note.md")} == kept
