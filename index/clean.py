@@ -11,6 +11,7 @@ never reach the index and can never be quoted.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
@@ -192,18 +193,22 @@ def is_prose(line: str) -> bool:
     return len(words) >= 12 and caps < 0.5
 
 
-def strip_notices(text: str) -> tuple[str, list[str]]:
-    """`text` without its site-notice sentences, and those sentences."""
+@functools.lru_cache(maxsize=1024)
+def strip_notices(text: str) -> tuple[str, tuple[str, ...]]:
+    """`text` without its site-notice sentences, and those sentences.
+
+    Cached: the classifier asks it of a unit (is it all notices?) and then the cleaner
+    again (what is left?); the split into sentences is the expensive part."""
     low = text.lower()
     if not any(w in low for w in _NOTICE_WORDS):
-        return text, []
+        return text, ()
     keep, notices = [], []
     for a, b in split_sentences(text):
         (notices if _NOTICE_CUES.search(text[a:b]) else keep).append(text[a:b])
     if not notices:
-        return text, []
+        return text, ()
     # Drop a list number left behind ("1. How relevant is this ad to you?").
-    return " ".join(k for k in keep if _WORD.search(k)), notices
+    return " ".join(k for k in keep if _WORD.search(k)), tuple(notices)
 
 
 def is_block_heading(line: str) -> bool:
