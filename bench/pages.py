@@ -1,0 +1,155 @@
+"""Measure reading real saved news pages against hand-checked reference bodies.
+
+Every page goes the way a build takes it (read_file -> articles.prepare -> passages), and
+the indexed passages are compared, word for word, with the reference text of the page:
+
+- word recall: the share of reference words that reach the index (keep it high);
+- noise share: the share of indexed words that the reference does not hold (furniture);
+- one-paragraph pages: pages indexed as a single paragraph whose reference has several;
+- skipped pages, with the reason.
+
+    .venv/bin/python bench/pages.py ../shared/pages/newspaper
+    .venv/bin/python bench/pages.py ../shared/pages/newspaper --worst 15 --show cnn.com1
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from index.articles import prepare
+from index.passages import make_passages
+from index.sources import Skip, read_file
+
+# A word of a cased or uncased script; CJK characters count one by one (no spaces there).
+_CJK = "\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uff66-\uff9f"
+_TOKEN = re.compile(rf"[{_CJK}]|[^\W_{_CJK}]+")
+
+
+def words(text: str) -> Counter:
+    return Counter(t.lower() for t in _TOKEN.findall(text))
+
+
+def is_placeholder(reference: str) -> bool:
+    """An empty reference or a note in capitals ("MISSED TINY PARAGRAPH AT THE VERY END",
+    'ONLY "More coming soon!" AT END OF ARTICLE WAS EXTRACTED')."""
+    tokens = [w for w in re.findall(r"[^\W\d_]+", reference) if w.lower() != w.upper()]
+    caps = sum((w.isupper() and len(w) > 1) or w in "AI" for w in tokens)
+    return not reference.strip() or (bool(tokens) and caps >= 0.6 * len(tokens))
+
+
+@dataclass
+class PageScore:
+    name: str
+    reference_words: int = 0
+    kept_words: int = 0  # reference words found in the index (multiset intersection)
+    indexed_words: int = 0
+    noise_words: int = 0  # indexed words beyond what the reference holds
+    paragraphs: int = 0
+    reference_paragraphs: int = 0
+    skipped: str = ""
+    noise: list[str] = field(default_factory=list)  # indexed sentences mostly not in the reference
+
+
+def _paragraphs(text: str) -> int:
+    return len([p for p in re.split(r"\n\s*\n", text) if p.strip()])
+
+
+def score_page(name: str, html: Path, reference: str, max_bytes: int) -> PageScore:
+    ref = words(reference)
+    score = PageScore(name, reference_words=sum(ref.values()))
+    score.reference_paragraphs = _paragraphs(reference)
+    try:
+        docs = read_file(html, max_bytes)
+    except Skip as exc:
+        score.skipped = str(exc)
+        return score
+    text = "\n\n".join(prepare(d).text for d in docs)
+    passages = make_passages(text)
+    if not passages:
+        score.skipped = "no article text left after cleaning"
+        return score
+    # The article text, not the passages: overlapping passages repeat a sentence.
+    indexed = words(text)
+    score.indexed_words = sum(indexed.values())
+    score.kept_words = sum((indexed & ref).values())
+    score.noise_words = sum((indexed - ref).values())
+    score.paragraphs = _paragraphs(text)
+    for p in passages:
+        for a, b in p.sentences:
+            sentence = text[a:b]
+            w = words(sentence)
+            if w and sum((w - ref).values()) > 0.5 * sum(w.values()):
+                score.noise.append(sentence)
+    score.noise = list(dict.fromkeys(score.noise))
+    return score
+
+
+def score_folder(folder: Path, max_bytes: int = 20_000_000) -> list[PageScore]:
+    scores = []
+    for html in sorted((folder / "html").glob("*.html")):
+        ref_path = folder / "text" / f"{html.stem}.txt"
+        if not ref_path.exists():
+            continue
+        reference = ref_path.read_text(encoding="utf-8", errors="replace")
+        if is_placeholder(reference):
+            continue
+        scores.append(score_page(html.stem, html, reference, max_bytes))
+    return scores
+
+
+def summary(scores: list[PageScore]) -> dict:
+    read = [s for s in scores if not s.skipped]
+    ref = sum(s.reference_words for s in scores)
+    indexed = sum(s.indexed_words for s in read)
+    return {
+        "pages": len(scores),
+        "word_recall": round(sum(s.kept_words for s in scores) / max(ref, 1), 4),
+        "noise_share": round(sum(s.noise_words for s in read) / max(indexed, 1), 4),
+        "one_paragraph": [s.name for s in read if s.paragraphs == 1 and s.reference_paragraphs > 1],
+        "skipped": {s.name: s.skipped for s in scores if s.skipped},
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("folder", type=Path, nargs="?", default=Path("../shared/pages/newspaper"))
+    ap.add_argument("--worst", type=int, default=10, help="list the pages with most noise/loss")
+    ap.add_argument("--show", action="append", default=[], help="print a page's noise sentences")
+    ap.add_argument("--json", type=Path, help="write every page's scores here")
+    args = ap.parse_args()
+    scores = score_folder(args.folder)
+    s = summary(scores)
+    print(f"pages measured: {s['pages']} (placeholder references left out)")
+    print(f"reference word recall: {s['word_recall']:.3f}")
+    print(f"indexed words not in the reference: {s['noise_share']:.3f}")
+    print(f"one-paragraph pages (reference has several): {len(s['one_paragraph'])}")
+    print(f"skipped: {len(s['skipped'])}")
+    for name, reason in s["skipped"].items():
+        print(f"  {name}: {reason}")
+    read = [p for p in scores if not p.skipped]
+    print("\nmost noise (noise words, indexed words, recall):")
+    for p in sorted(read, key=lambda p: -p.noise_words)[: args.worst]:
+        print(
+            f"  {p.name}: {p.noise_words} / {p.indexed_words}, {p.kept_words / max(p.reference_words, 1):.2f}"
+        )
+    print("\nlowest recall (recall, reference words):")
+    for p in sorted(scores, key=lambda p: p.kept_words / max(p.reference_words, 1))[: args.worst]:
+        print(f"  {p.name}: {p.kept_words / max(p.reference_words, 1):.2f}, {p.reference_words}")
+    for name in args.show:
+        page = next(p for p in scores if p.name == name)
+        print(f"\n{name}: {page.paragraphs} paragraphs, noise sentences:")
+        for sentence in page.noise:
+            print(f"  | {sentence}")
+    if args.json:
+        args.json.write_text(
+            json.dumps({"summary": s, "pages": [asdict(p) for p in scores]}, indent=1)
+        )
+
+
+if __name__ == "__main__":
+    main()
