@@ -7,6 +7,7 @@ a value of the wrong type fails with a ConfigError naming the key.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -129,6 +130,29 @@ def _check_value(name: str, value: Any, typ: Any) -> Any:
     return value
 
 
+def _all_keys(cls: type | None = None, prefix: str = "") -> list[str]:
+    """Every dotted key a config file may set: 'data_dir', 'search', 'search.top_k', ..."""
+    cls = cls or Config
+    hints = get_type_hints(cls)
+    keys = []
+    for f in dataclasses.fields(cls):
+        keys.append(f"{prefix}{f.name}")
+        if dataclasses.is_dataclass(hints[f.name]):
+            keys += _all_keys(hints[f.name], f"{prefix}{f.name}.")
+    return keys
+
+
+def _nearest_key(key: str, prefix: str, known: set[str]) -> str | None:
+    """The key a typo most likely meant: a close name in the same table, else the same
+    (or a close) name in another table, e.g. a top-level `top_k` for 'search.top_k'."""
+    close = difflib.get_close_matches(key, sorted(known), n=1)
+    if close:
+        return f"{prefix}{close[0]}"
+    elsewhere = {k.rsplit(".", 1)[-1]: k for k in _all_keys() if "." in k}
+    close = difflib.get_close_matches(key, sorted(elsewhere), n=1, cutoff=0.8)
+    return elsewhere[close[0]] if close else None
+
+
 def _build(cls: type, data: dict, prefix: str = "") -> Any:
     hints = get_type_hints(cls)
     known = {f.name for f in dataclasses.fields(cls)}
@@ -136,7 +160,10 @@ def _build(cls: type, data: dict, prefix: str = "") -> Any:
     for key, value in data.items():
         name = f"{prefix}{key}"
         if key not in known:
-            raise ConfigError(f"unknown config key '{name}'")
+            hint = _nearest_key(key, prefix, known)
+            raise ConfigError(
+                f"unknown config key '{name}'" + (f" (did you mean '{hint}'?)" if hint else "")
+            )
         typ = hints[key]
         if dataclasses.is_dataclass(typ):
             if not isinstance(value, dict):
@@ -167,6 +194,13 @@ def load(path: str | os.PathLike | None = None) -> Config:
             data = tomllib.load(fh)
     except FileNotFoundError:
         raise ConfigError(f"config file not found: {path}") from None
-    except tomllib.TOMLDecodeError as exc:
+    except IsADirectoryError:
+        raise ConfigError(f"config file {path} is a directory, not a TOML file") from None
+    except OSError as exc:
+        raise ConfigError(f"config file {path} is unreadable: {exc.strerror or exc}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
-    return from_dict(data)
+    try:
+        return from_dict(data)
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
