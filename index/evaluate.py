@@ -26,21 +26,34 @@ class QA:
 
 
 def load_qa(path: Path) -> list[QA]:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            lines = fh.readlines()
+    except FileNotFoundError:
+        raise NewsdeskError(f"QA file not found: {path}") from None
+    except IsADirectoryError:
+        raise NewsdeskError(f"QA file {path} is a directory, not a JSONL file") from None
+    except OSError as exc:
+        raise NewsdeskError(f"QA file {path} is unreadable: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise NewsdeskError(f"QA file {path} is not UTF-8 text ({exc.reason})") from None
     items = []
-    with open(path, encoding="utf-8") as fh:
-        for n, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-                q = str(obj["question"]).strip()
-            except (json.JSONDecodeError, KeyError, TypeError) as exc:
-                raise NewsdeskError(f"{path} line {n}: not a QA record ({exc})") from None
-            answers = [str(a) for a in obj.get("answers", []) if str(a).strip()]
-            no_answer = bool(obj.get("no_answer"))
-            if not no_answer and not answers:
-                raise NewsdeskError(f"{path} line {n}: needs 'answers' or 'no_answer': true")
-            items.append(QA(q, answers, no_answer))
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+            q = str(obj["question"]).strip()
+        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            raise NewsdeskError(f"{path} line {n}: not a QA record ({exc})") from None
+        raw = obj.get("answers", [])
+        if not isinstance(raw, list):
+            raise NewsdeskError(f"{path} line {n}: 'answers' must be a list of strings")
+        answers = [str(a) for a in raw if str(a).strip()]
+        no_answer = bool(obj.get("no_answer"))
+        if not no_answer and not answers:
+            raise NewsdeskError(f"{path} line {n}: needs 'answers' or 'no_answer': true")
+        items.append(QA(q, answers, no_answer))
     if not items:
         raise NewsdeskError(f"{path} holds no questions")
     return items
