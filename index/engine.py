@@ -277,9 +277,23 @@ class Engine:
             if value:
                 clauses.append(f"a.published != '' AND a.published {op} :{name}")
                 params[name] = parse_iso_date(value, name)
+        if "since" in params and "until" in params and params["since"] > params["until"]:
+            raise QueryError(f"since ({params['since']}) is after until ({params['until']})")
         if not clauses:
             return None
-        return store.passage_ids_where(self._conn(), gen, " AND ".join(clauses), params)
+        ids = store.passage_ids_where(self._conn(), gen, " AND ".join(clauses), params)
+        if not len(ids):
+            from .errors import NoMatchingArticlesError
+
+            wanted = [f"outlet {' or '.join(map(repr, names))}"] if outlets else []
+            wanted += [f"published on or after {params['since']}"] if "since" in params else []
+            wanted += [f"published on or before {params['until']}"] if "until" in params else []
+            undated = " (an article without a date never matches a date filter)"
+            raise NoMatchingArticlesError(
+                f"no indexed article matches {' and '.join(wanted)}"
+                + (undated if "since" in params or "until" in params else "")
+            )
+        return ids
 
     # --- listing -----------------------------------------------------------------------
 

@@ -27,3 +27,7 @@ class SourceError(NewsdeskError):
 
 class QueryError(NewsdeskError):
     """A question or filter is unusable (empty, too long, bad date, unknown outlet)."""
+
+
+class NoMatchingArticlesError(QueryError):
+    """The outlet or date filters leave no indexed article to search."""
