@@ -15,6 +15,11 @@ from index.store import ArticleRow
 NOT_COVERED = "The coverage doesn't address this question."
 
 
+def plural(n: int, noun: str, nouns: str | None = None) -> str:
+    """'1 article', '2 articles', '0 articles'."""
+    return f"{n} {noun if n == 1 else nouns or noun + 's'}"
+
+
 def hit_dict(hit: Hit) -> dict:
     s = hit.source
     return {
@@ -102,7 +107,7 @@ def print_sources(console: Console, rows: list[ArticleRow]) -> None:
             str(a.id), escape(a.title or a.path), escape(a.outlet), a.published, str(a.passages)
         )
     console.print(table)
-    console.print(f"{len(rows)} articles")
+    console.print(plural(len(rows), "article"))
 
 
 def print_eval(console: Console, results: list) -> None:
@@ -118,4 +123,7 @@ def print_eval(console: Console, results: list) -> None:
         )  # fmt: skip
     console.print(table)
     r = results[0]
-    console.print(f"{r.answerable} answerable, {r.unanswerable} unanswerable questions")
+    console.print(
+        f"{plural(r.answerable, 'answerable question')}, "
+        f"{plural(r.unanswerable, 'unanswerable question')}"
+    )
