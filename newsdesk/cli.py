@@ -9,25 +9,113 @@ import sys
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 
 from index import config as config_mod
 from index.config import Config
-from index.errors import NewsdeskError
+from index.errors import NewsdeskError, QueryError, SourceError
 
 from . import output
 from .progress import build_progress
 
 log = logging.getLogger("newsdesk")
 
+MAX_K = 50  # passages `ask -k` may show: past this an answer is a search dump, not an answer
+
+DESCRIPTION = """\
+Answer questions about a body of news coverage by quoting the passages that answer
+them, each with its title, outlet, date and link.
+
+Articles are read from files or folders: plain text (.txt), HTML (.html .htm),
+Markdown (.md), JSON (.json: one article or a list), JSON Lines (.jsonl: one article a
+line) and RSS/Atom feeds (.xml .rss .atom). `newsdesk index --source PATH` adds PATH to
+the index's registered sources and indexes it; `newsdesk index` alone brings every
+registered source up to date. `newsdesk ask` on a data directory with no index yet
+builds one first from the configured sources (default: the shipped sample coverage).
+
+The index lives in the data directory: --data-dir, else the config's data_dir, else
+$XDG_DATA_HOME/newsdesk (~/.local/share/newsdesk). The options --config, --data-dir
+and -v may come before or after the command."""
+
+EPILOG = """\
+examples:
+  newsdesk index --source ~/news
+  newsdesk ask "Who did Shoigu meet in Beijing?"
+  newsdesk ask "..." -k 5 --outlet Reuters --since 2024-01-01 --json
+  newsdesk sources Shoigu
+  newsdesk --version
+
+run `newsdesk COMMAND --help` for a command's options."""
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("newsdesk")
+    except PackageNotFoundError:  # run from a checkout that was never pip-installed
+        return "unknown (not installed; `pip install -e .` records it)"
+
+
+def _top_k(text: str) -> int:
+    try:
+        k = int(text)
+    except ValueError:
+        k = 0
+    if not 1 <= k <= MAX_K:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 1 to {MAX_K}, got {text!r}")
+    return k
+
+
+def _iso_date(text: str) -> str:
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text.strip()).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a date like 2025-02-28, got {text!r}") from None
+
+
+def _add_global_options(parser: argparse.ArgumentParser, after_command: bool) -> None:
+    """--config, --data-dir and -v, on the top-level parser and again on every command, so
+    `newsdesk ask "q" --data-dir X` works; after a command they default to SUPPRESS and
+    leave what was given before it alone."""
+    group = parser.add_argument_group("global options") if after_command else parser
+    unset = {"default": argparse.SUPPRESS} if after_command else {}
+    group.add_argument(
+        "--config",
+        metavar="PATH",
+        help="config TOML file (default: $NEWSDESK_CONFIG, else built-in defaults; "
+        "config.example.toml documents every key)",
+        **unset,
+    )
+    group.add_argument(
+        "--data-dir",
+        metavar="PATH",
+        help="directory that holds the index (default: the config's data_dir, else "
+        "$XDG_DATA_HOME/newsdesk, i.e. ~/.local/share/newsdesk)",
+        **unset,
+    )
+    group.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        dest="verbose_after" if after_command else "verbose",
+        help="log more to stderr: -v progress and info, -vv debug (default: warnings and errors)",
+        **(unset or {"default": 0}),
+    )
+
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="newsdesk", description=__doc__)
-    p.add_argument(
-        "--config", help="config TOML (default: $NEWSDESK_CONFIG, else built-in defaults)"
+    p = argparse.ArgumentParser(
+        prog="newsdesk",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--data-dir", help="where the index lives (overrides the config's data_dir)")
-    p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
-    sub = p.add_subparsers(dest="command", required=True)
+    p.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    _add_global_options(p, after_command=False)
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     ix = sub.add_parser("index", help="build or update the index")
     ix.add_argument(
@@ -38,30 +126,109 @@ def _parser() -> argparse.ArgumentParser:
     )
     ix.add_argument("--json", action="store_true", help="print the build counts as JSON")
 
-    ask = sub.add_parser("ask", help="answer a question from the coverage")
-    ask.add_argument("question")
-    ask.add_argument("-k", type=int, help="number of passages (default: search.top_k)")
-    ask.add_argument("--mode", choices=["dense", "bm25", "hybrid"])
-    ask.add_argument("--outlet", action="append", help="only this outlet (repeatable)")
-    ask.add_argument("--since", help="published on or after YYYY-MM-DD")
-    ask.add_argument("--until", help="published on or before YYYY-MM-DD")
-    ask.add_argument("--json", action="store_true")
+    ask = sub.add_parser(
+        "ask",
+        help="answer a question by quoting the passages that answer it",
+        description="Print the indexed passages that best answer QUESTION, its answering "
+        "sentence marked, each with title, outlet, date and link; or say that the coverage "
+        "doesn't address it. With no index in the data directory yet, builds one first "
+        "from the configured sources (default: the shipped sample coverage).",
+    )
+    ask.add_argument("question", help='the question, quoted: "Who did Shoigu meet in Beijing?"')
+    ask.add_argument(
+        "-k",
+        type=_top_k,
+        metavar="N",
+        help=f"how many passages to show, 1 to {MAX_K} (default: the config's search.top_k, 3)",
+    )
+    ask.add_argument(
+        "--mode",
+        choices=["dense", "bm25", "hybrid"],
+        help="dense: by meaning (embeddings); bm25: by keywords; hybrid: both "
+        "(default: the config's search.mode, hybrid)",
+    )
+    ask.add_argument(
+        "--outlet",
+        action="append",
+        metavar="NAME",
+        help="only articles from this outlet, as `newsdesk sources` lists it "
+        "(case-insensitive; repeat for several)",
+    )
+    ask.add_argument(
+        "--since",
+        type=_iso_date,
+        metavar="YYYY-MM-DD",
+        help="only articles published on or after this date (undated articles are left out)",
+    )
+    ask.add_argument(
+        "--until",
+        type=_iso_date,
+        metavar="YYYY-MM-DD",
+        help="only articles published on or before this date (undated articles are left out)",
+    )
+    ask.add_argument("--json", action="store_true", help="print the answer as one JSON document")
 
-    src = sub.add_parser("sources", help="list the indexed articles")
-    src.add_argument("search", nargs="?", default="")
-    src.add_argument("--json", action="store_true")
-    ev = sub.add_parser("eval", help="measure retrieval quality on a QA file")
-    ev.add_argument(
-        "qa", type=Path, nargs="+", help="QA JSONL: question + answers, or no_answer: true"
+    src = sub.add_parser(
+        "sources",
+        help="list the indexed articles",
+        description="List the indexed articles, newest first: id, title, outlet, date and "
+        "number of passages.",
+    )
+    src.add_argument(
+        "search",
+        nargs="?",
+        default="",
+        help="only articles whose title, outlet, URL or path contains this text",
+    )
+    src.add_argument("--json", action="store_true", help="print the articles as a JSON list")
+
+    ev = sub.add_parser(
+        "eval",
+        help="measure retrieval quality on QA files",
+        description="Score retrieval on QA files: answer recall@k, MRR@10, refusal accuracy "
+        "on unanswerable questions and median latency, for each search mode. The corpus is "
+        "indexed in its own directory under DATA_DIR/eval/ and reused while it is unchanged; "
+        "the main index and its registered sources are left alone.",
     )
     ev.add_argument(
-        "--corpus", type=Path, action="append", help="corpus to index (default: config sources)"
+        "qa",
+        type=Path,
+        nargs="+",
+        help='QA JSON Lines file(s), one question a line: {"question": ..., "answers": '
+        '[...]} (answered when a passage contains an answer) or {"question": ..., '
+        '"no_answer": true} (should be refused)',
     )
-    ev.add_argument("--mode", default="all", choices=["dense", "bm25", "hybrid", "all"])
-    ev.add_argument("--k", default="1,3,5,10", help="comma-separated cut-offs")
-    ev.add_argument("--json", action="store_true")
+    ev.add_argument(
+        "--corpus",
+        type=Path,
+        action="append",
+        metavar="PATH",
+        help="file or folder of articles to evaluate on (repeatable; default: the config's "
+        "sources, else the shipped sample coverage)",
+    )
+    ev.add_argument(
+        "--mode",
+        default="all",
+        choices=["dense", "bm25", "hybrid", "all"],
+        help="the search mode to score (default: all three)",
+    )
+    ev.add_argument(
+        "--k",
+        default="1,3,5,10",
+        metavar="K,K,...",
+        help="comma-separated cut-offs for recall@k (default: 1,3,5,10)",
+    )
+    ev.add_argument("--json", action="store_true", help="print the results as JSON")
 
-    sub.add_parser("run", help="start the Discord bot (token from $DISCORD_TOKEN)")
+    sub.add_parser(
+        "run",
+        help="start the Discord bot",
+        description="Connect to Discord and answer /ask and mentions from the index in the "
+        "data directory (built first when there is none). The bot token is read from "
+        "$DISCORD_TOKEN, or the variable the config's bot.token_env names.",
+    )
+    for command in sub.choices.values():
+        _add_global_options(command, after_command=True)
     return p
 
 
@@ -74,11 +241,12 @@ def load_config(args: argparse.Namespace) -> Config:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    verbosity = args.verbose + getattr(args, "verbose_after", 0)
+    level = [logging.WARNING, logging.INFO, logging.DEBUG][min(verbosity, 2)]
     logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
+        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
+    logging.getLogger().setLevel(level)  # also when a host (a test run) set up logging first
     for noisy in ("sentence_transformers", "transformers", "httpx", "faiss", "bm25s"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -87,10 +255,18 @@ def main(argv: list[str] | None = None) -> int:
         config = load_config(args)
         return COMMANDS[args.command](args, config, console)
     except NewsdeskError as exc:
-        Console(stderr=True).print(f"[red]error:[/red] {exc}", highlight=False)
+        print_error(str(exc))
         return 2
     except KeyboardInterrupt:
         return 130
+
+
+def print_error(message: str) -> None:
+    """`error: message` on stderr, on one line however narrow: rich wraps at 80 columns
+    when stderr is not a terminal, which would break a message mid-line in a log."""
+    Console(stderr=True, soft_wrap=True, highlight=False).print(
+        f"[red]error:[/red] {escape(message)}"
+    )
 
 
 def _engine(config: Config, build_if_missing: bool = True, quiet: bool = False):
@@ -123,6 +299,8 @@ def cmd_index(args, config: Config, console: Console) -> int:
 
 
 def cmd_ask(args, config: Config, console: Console) -> int:
+    if args.since and args.until and args.since > args.until:  # before any index or model
+        raise QueryError(f"--since {args.since} is after --until {args.until}")
     engine = _engine(config)
     answer = engine.ask(
         args.question,
@@ -155,12 +333,19 @@ def cmd_eval(args, config: Config, console: Console) -> int:
     from index.engine import Engine
     from index.evaluate import evaluate, load_qa
 
+    # Every path is checked here, before the build loads the model (seconds, not a traceback).
     items = [qa for path in args.qa for qa in load_qa(path)]
     try:
         ks = sorted({int(k) for k in args.k.split(",") if k.strip()})
     except ValueError:
         raise NewsdeskError(f"--k must be comma-separated integers, got {args.k!r}") from None
+    if not ks or ks[0] < 1:
+        raise NewsdeskError(f"--k must be comma-separated integers of 1 or more, got {args.k!r}")
     sources = [p.resolve() for p in (args.corpus or config.source_paths)]
+    missing = [str(p) for p in sources if not p.exists()]
+    if missing:
+        what = "--corpus" if args.corpus else "config source"
+        raise SourceError(f"{what} not found: {', '.join(missing)}")
     # Each corpus gets its own index under the data dir, reused while the corpus is unchanged.
     tag = hashlib.sha256("\n".join(map(str, sources)).encode()).hexdigest()[:12]
     config.data_dir = str(config.data_path / "eval" / tag)
