@@ -72,19 +72,6 @@ def resolve_source(source: str, roots: Sequence[Path]) -> Path:
     raise refusal
 
 
-def plan_sources(default: Sequence[Path], extra: Path | None) -> list[Path]:
-    """What a build indexes: the configured sources, plus `extra` unless one of them
-    already holds it."""
-    sources = [Path(p) for p in default]
-    if extra is None:
-        return sources
-    for p in sources:
-        real = p.expanduser().resolve()
-        if extra == real or extra.is_relative_to(real):
-            return sources
-    return [*sources, extra]
-
-
 class ProgressBox:
     """The latest (stage, done, total) from the build thread; read by the editing task."""
 
@@ -105,11 +92,11 @@ class AdminCog(commands.Cog):
         self.running: str | None = None  # who started the running reindex, and when
 
     def roots(self) -> list[Path]:
-        """Where /reindex may read: bot.reindex_roots, else only the configured sources."""
+        """Where /reindex may read: bot.reindex_roots, else only the registered sources."""
         config = self.bot.config
         if config.bot.reindex_roots:
             return [Path(r).expanduser() for r in config.bot.reindex_roots]
-        return config.source_paths
+        return [Path(p) for p in self.bot.engine.inputs()]
 
     @app_commands.command(name="reindex", description="Admins: update the index from the sources")
     @app_commands.describe(source="Also index this file or folder (inside the allowed roots)")
@@ -136,12 +123,13 @@ class AdminCog(commands.Cog):
             return
         self.running = f"<@{interaction.user.id}> <t:{int(time.time())}:R>"
         try:
-            await self._reindex(interaction, plan_sources(self.bot.config.source_paths, extra))
+            await self._reindex(interaction, [extra] if extra else [])
         finally:
             self.running = None
 
-    async def _reindex(self, interaction: discord.Interaction, sources: list[Path]) -> None:
-        what = ", ".join(p.name or str(p) for p in sources)
+    async def _reindex(self, interaction: discord.Interaction, add: list[Path]) -> None:
+        sources = [*map(Path, self.bot.engine.inputs()), *add]
+        what = ", ".join(dict.fromkeys(p.name or str(p) for p in sources))
         started = time.monotonic()
         await interaction.response.send_message(
             render.progress_text("starting", 0, 0, 0), allowed_mentions=NO_MENTIONS
@@ -154,7 +142,7 @@ class AdminCog(commands.Cog):
         error = ""
         try:
             report = await loop.run_in_executor(
-                self.bot.build_pool, lambda: self.bot.engine.build(sources, progress=box)
+                self.bot.build_pool, lambda: self.bot.engine.build(add, progress=box)
             )
         except BuildLockedError:
             error = "Another build (from the command line, perhaps) is running. Try again later."

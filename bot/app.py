@@ -188,31 +188,15 @@ class RedactToken(logging.Filter):
 
 
 def open_engine(config: Config) -> Engine:
-    """Load the model and the index, building the configured sources first if none exists."""
-    engine = Engine(config)
-    if not engine.has_index():
-        log.info(
-            "no index in %s yet: building it from %s",
-            config.data_path,
-            ", ".join(map(str, config.source_paths)),
-        )
-        last = [0.0]
+    """Load the model and the index, building the registered sources first if none exists."""
+    last = [0.0]
 
-        def progress(stage: str, done: int, total: int) -> None:
-            if time.monotonic() - last[0] > 5 or (total and done == total):
-                last[0] = time.monotonic()
-                log.info("building: %s %s", stage, f"{done}/{total}" if total else "")
+    def progress(stage: str, done: int, total: int) -> None:
+        if time.monotonic() - last[0] > 5 or (total and done == total):
+            last[0] = time.monotonic()
+            log.info("building: %s %s", stage, f"{done}/{total}" if total else "")
 
-        report = engine.build(progress=progress)
-        log.info(
-            "built: %d articles, %d passages, %d skipped",
-            report.added,
-            report.passages_embedded,
-            len(report.skipped),
-        )
-    engine.embedder  # noqa: B018 - load the model now, not on the first question
-    engine.reload()
-    return engine
+    return Engine.open(config, build_if_missing=True, progress=progress)
 
 
 def _fail(message: str) -> int:
@@ -234,7 +218,10 @@ def run(config: Config) -> int:
         handler.addFilter(redact)
     logging.getLogger("discord").addFilter(redact)
 
-    engine = open_engine(config)
+    try:
+        engine = open_engine(config)
+    except NewsdeskError as exc:
+        return _fail(str(exc))
     try:
         asyncio.run(_serve(config, engine, token))
     except discord.LoginFailure:

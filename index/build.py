@@ -13,7 +13,7 @@ import logging
 import os
 import shutil
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict
 from pathlib import Path
 
@@ -23,8 +23,9 @@ from filelock import FileLock, Timeout
 from . import store, vectors
 from .articles import prepare
 from .config import Config
-from .embed import Embedder
-from .errors import BuildLockedError
+from .embed import Embedder, Encoded
+from .errors import BuildInterrupted, BuildLockedError, MassRemovalError
+from .inputs import InputPlan, plan_inputs
 from .lexical import Lexical
 from .models import Article, BuildReport, Document, Passage
 from .passages import make_passages
@@ -38,6 +39,8 @@ PIPELINE_VERSION = "1"  # bump when chunking or the model's input changes: re-em
 CLEANING_VERSION = "2"
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
+# Passages embedded between two checkpoints: a stopped build loses at most this much work.
+STAGE_PASSAGES = 2048
 
 
 def signature(config: Config, embedder: Embedder) -> str:
@@ -83,42 +86,58 @@ def embedding_input(article: Article, passage: Passage, with_title: bool) -> tup
 def build(
     config: Config,
     embedder: Embedder,
-    sources: Sequence[Path] | None = None,
+    add: Sequence[Path | str] = (),
+    remove: Sequence[Path | str] = (),
+    *,
+    allow_removal: bool = False,
     progress: Progress | None = None,
     lock_timeout: float = 0,
 ) -> BuildReport:
-    """Bring the index in `config.data_path` up to date with `sources`."""
+    """Bring the index in `config.data_path` up to date with its registered inputs.
+
+    `add` registers more inputs, `remove` unregisters inputs and drops their articles.
+    Nothing changes when an input is missing, or when the build would remove more than
+    half of the index without `allow_removal` (an unmounted drive must not empty it).
+    """
     data_dir = config.data_path
     try:
         with writer_lock(data_dir, lock_timeout):
-            return _build_locked(config, embedder, list(sources or config.source_paths), progress)
+            return _build_locked(config, embedder, add, remove, allow_removal, progress)
     except Timeout:
         raise BuildLockedError(
             f"another build is running on {data_dir} (lock {data_dir / 'build.lock'})"
         ) from None
 
 
-def _build_locked(config: Config, embedder: Embedder, sources: list[Path], progress) -> BuildReport:
+def _build_locked(config, embedder, add, remove, allow_removal, progress) -> BuildReport:
     t0 = time.perf_counter()
     progress = progress or (lambda stage, done, total: None)
     data_dir = config.data_path
     conn = store.connect(data_dir)
+    gen = 0
+    staged_now: list[int] = [0]  # articles staged by this build, for the interrupt message
     try:
         gen = store.current_generation(conn)
         with store.transaction(conn):
             store.rollback_unfinished(conn, gen)
         _remove_stale_dirs(data_dir, keep={gen})
 
+        live = store.live_articles(conn, gen)
+        plan = plan_inputs(conn, config, add, remove, legacy=gen > 0 and bool(live))
         progress("reading", 0, 0)
-        read = read_sources(sources, config.index.max_file_bytes)
+        read = read_sources([Path(loc) for loc in plan.read], config.index.max_file_bytes)
         report = BuildReport(skipped=read.skipped, generation=gen)
         docs = _dedupe(read.documents)
-        live = store.live_articles(conn, gen)
+        if plan.read and not docs and not plan.removed:
+            log.warning("no article could be read from %s: nothing changed", ", ".join(plan.read))
+            report.seconds = time.perf_counter() - t0
+            return report
+        gone = plan.to_remove(live, docs, read.skipped)
+        _check_removal(plan, live, gone, allow_removal)
+
         sig = signature(config, embedder)
         same_pipeline = store.get_meta(conn, "signature") == sig
-
         recleaned = store.get_meta(conn, "cleaning") != CLEANING_VERSION
-
         todo: list[Document] = []
         cleaned: dict[str, Article] = {}  # re-cleaned and changed: not cleaned a second time
         for key, doc in docs.items():
@@ -136,11 +155,11 @@ def _build_locked(config: Config, embedder: Embedder, sources: list[Path], progr
                 report.changed += 1
             else:
                 report.added += 1
-        gone = [key for key in live if key not in docs]
         report.removed = len(gone)
         if not todo and not gone and gen > 0 and _generation_intact(conn, data_dir, gen):
-            if recleaned:  # nothing changed under the new cleaning: say so once
-                with store.transaction(conn):
+            with store.transaction(conn):
+                plan.commit(conn)
+                if recleaned:  # nothing changed under the new cleaning: say so once
                     store.set_meta(conn, "cleaning", CLEANING_VERSION)
             report.seconds = time.perf_counter() - t0
             return report
@@ -152,7 +171,7 @@ def _build_locked(config: Config, embedder: Embedder, sources: list[Path], progr
             if not parts:  # recorded all the same, so that the next build does not retry it
                 log.warning("no article text left after cleaning %s", art.key)
                 report.skipped.append((art.key, "no article text left after cleaning"))
-        enc = _embed(articles, passages, config, embedder, progress)
+        enc = _embed(conn, articles, passages, config, embedder, sig, progress, staged_now)
         next_article, next_passage = store.next_ids(conn)
 
         article_rows, passage_rows, new_ids = [], [], []
@@ -202,10 +221,9 @@ def _build_locked(config: Config, embedder: Embedder, sources: list[Path], progr
                 store.insert_article(conn, row)
             store.insert_passages(conn, passage_rows)
             if retired:
-                conn.execute(
-                    "UPDATE articles SET removed_gen = ? WHERE id IN (SELECT value FROM json_each(?))",
-                    (new_gen, json.dumps(retired)),
-                )
+                store.retire_articles(conn, retired, new_gen)
+            plan.commit(conn)
+            store.clear_staged(conn)
             store.set_meta(conn, "current_gen", str(new_gen))
             store.set_meta(conn, "signature", sig)
             store.set_meta(conn, "cleaning", CLEANING_VERSION)
@@ -220,8 +238,23 @@ def _build_locked(config: Config, embedder: Embedder, sources: list[Path], progr
         report.generation = new_gen
         report.seconds = time.perf_counter() - t0
         return report
+    except KeyboardInterrupt:
+        # What is staged is committed already; the served generation was never touched.
+        raise BuildInterrupted(gen, staged_now[0]) from None
     finally:
         conn.close()
+
+
+def _check_removal(plan: InputPlan, live: dict, gone: list[str], allow: bool) -> None:
+    """Refuse to remove more than half of the index unless asked to (or by --remove)."""
+    implicit = [k for k in gone if not plan.removed_by_request(live[k][3])]
+    if allow or len(implicit) * 2 <= len(live):
+        return
+    raise MassRemovalError(
+        f"this build would remove {len(implicit)} of the {len(live)} indexed articles "
+        "(their files are no longer in the registered sources); nothing was changed. "
+        "If that is intended, run it again with --allow-removal"
+    )
 
 
 def _dedupe(documents: list[Document]) -> dict[str, Document]:
@@ -247,26 +280,76 @@ def _prepare(
     return articles, passages
 
 
-def _embed(articles, passages, config: Config, embedder: Embedder, progress):
-    inputs = [
-        embedding_input(a, p, config.passages.title_in_embedding)
-        for a, ps in zip(articles, passages, strict=True)
-        for p in ps
-    ]
-    total = embedder.work_units([s for _, s in inputs])
-    done = 0
+def _embed(conn, articles, passages, config: Config, embedder: Embedder, sig, progress, staged_now):
+    """Vectors for every passage of `articles`, in order.
 
-    def tick(n: int) -> None:
-        nonlocal done
-        done += n
-        progress("embedding", done, total)
-
+    Articles a stopped build already embedded come from the staging table; the rest are
+    embedded a chunk at a time and staged after each chunk, so stopping loses one chunk.
+    Progress counts passages, as the build report does.
+    """
+    dim = embedder.dim
+    counts = [[max(len(p.sentences), 1) for p in ps] for ps in passages]
+    have = store.staged(conn, sig, {a.content_hash for a in articles})
+    done: dict[int, tuple[np.ndarray, list[np.ndarray]]] = {}
+    for n, art in enumerate(articles):
+        row = have.get(art.content_hash)
+        if row and json.loads(row[0]) == counts[n]:
+            vecs = np.frombuffer(row[1], np.float32).reshape(-1, dim)
+            flat = np.frombuffer(row[2], np.float16).reshape(-1, dim).astype(np.float32)
+            bounds = np.cumsum([0, *counts[n]])
+            done[n] = (vecs, [flat[bounds[i] : bounds[i + 1]] for i in range(len(counts[n]))])
+    if done:
+        log.info("reusing the embeddings of %d articles from a stopped build", len(done))
+    todo = [n for n in range(len(articles)) if n not in done and passages[n]]
+    total = sum(len(passages[n]) for n in todo)
     progress("embedding", 0, total)
-    if not inputs:
-        from .embed import Encoded
+    finished = 0
+    for chunk in _chunks(todo, [len(passages[n]) for n in todo], STAGE_PASSAGES):
+        inputs = [
+            embedding_input(articles[n], p, config.passages.title_in_embedding)
+            for n in chunk
+            for p in passages[n]
+        ]
+        size = len(inputs)
+        units = max(embedder.work_units([sp for _, sp in inputs]), 1)
+        seen = 0
 
-        return Encoded(np.zeros((0, embedder.dim), np.float32), [])
-    return embedder.encode_passages([t for t, _ in inputs], [s for _, s in inputs], tick)
+        def tick(k: int, base=finished, size=size, units=units) -> None:
+            nonlocal seen
+            seen += k
+            progress("embedding", base + min(size, seen * size // units), total)
+
+        enc = embedder.encode_passages([t for t, _ in inputs], [sp for _, sp in inputs], tick)
+        rows, at = [], 0
+        for n in chunk:
+            k = len(passages[n])
+            vecs, sents = enc.vectors[at : at + k], enc.sentence_vectors[at : at + k]
+            at += k
+            done[n] = (vecs, sents)
+            flat = np.concatenate(sents).astype(np.float16)
+            rows.append((articles[n].content_hash, sig, json.dumps(counts[n]),
+                         vecs.astype(np.float32).tobytes(), flat.tobytes()))  # fmt: skip
+        with store.transaction(conn):
+            store.stage(conn, rows)
+        staged_now[0] += len(rows)
+        finished += size
+        progress("embedding", finished, total)
+    vectors_out = [v for n in range(len(articles)) if n in done for v in done[n][0]]
+    sents_out = [s for n in range(len(articles)) if n in done for s in done[n][1]]
+    return Encoded(np.asarray(vectors_out, np.float32).reshape(-1, dim), sents_out)
+
+
+def _chunks(items: list[int], sizes: list[int], budget: int) -> Iterator[list[int]]:
+    """Consecutive runs of `items` whose sizes add up to about `budget`."""
+    run, total = [], 0
+    for item, size in zip(items, sizes, strict=True):
+        run.append(item)
+        total += size
+        if total >= budget:
+            yield run
+            run, total = [], 0
+    if run:
+        yield run
 
 
 def _article_row(art: Article, aid: int, gen: int) -> dict:

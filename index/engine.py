@@ -25,7 +25,8 @@ from . import store, vectors
 from .build import Progress, build
 from .config import Config
 from .embed import Embedder
-from .errors import IndexMissingError, QueryError
+from .errors import IndexEmptyError, IndexMissingError, QueryError
+from .inputs import location
 from .lexical import Lexical
 from .models import Answer, BuildReport, Hit, Source
 from .rerank import Reranker, rerank
@@ -67,13 +68,28 @@ class Engine:
         self._model_lock = threading.Lock()
 
     @classmethod
-    def open(cls, config: Config, embedder: Embedder | None = None) -> Engine:
-        """Load the model and the current index (IndexMissingError when none is built)."""
+    def open(
+        cls,
+        config: Config,
+        embedder: Embedder | None = None,
+        *,
+        build_if_missing: bool = False,
+        progress: Progress | None = None,
+    ) -> Engine:
+        """Load the models and the current index; with `build_if_missing`, build the
+        registered inputs first when there is no index (IndexMissingError otherwise)."""
         engine = cls(config, embedder)
-        engine.embedder  # noqa: B018 - load the models now, not on the first question
-        engine.reranker  # noqa: B018
+        engine.load()
+        if build_if_missing and not engine.has_index():
+            log.info("no index in %s yet: building it from %s", engine.data_dir,
+                     ", ".join(engine.inputs()))  # fmt: skip
+            engine.build(progress=progress)
         engine.reload()
         return engine
+
+    def load(self) -> None:
+        """Load the models now rather than on the first question."""
+        _ = self.embedder, self.reranker
 
     @property
     def embedder(self) -> Embedder:
@@ -161,14 +177,30 @@ class Engine:
 
     def build(
         self,
-        sources: Sequence[Path] | None = None,
+        add: Sequence[Path | str] = (),
+        remove: Sequence[Path | str] = (),
+        *,
+        allow_removal: bool = False,
         progress: Progress | None = None,
         lock_timeout: float = 0,
     ) -> BuildReport:
-        report = build(self.config, self.embedder, sources, progress, lock_timeout)
+        """Refresh the registered inputs, registering `add` and dropping `remove` first."""
+        report = build(
+            self.config, self.embedder, add, remove,
+            allow_removal=allow_removal, progress=progress, lock_timeout=lock_timeout,
+        )  # fmt: skip
         self._checked = 0.0
-        self.reload()
+        if store.current_generation(self._conn()) > 0:
+            self.reload()
         return report
+
+    def inputs(self) -> list[str]:
+        """The registered inputs a build refreshes (the config's, before the first build)."""
+        try:
+            registered = store.registered_inputs(self._conn())[0]
+        except IndexMissingError:
+            registered = []
+        return registered or [location(p) for p in self.config.source_paths]
 
     # --- asking ------------------------------------------------------------------------
 
@@ -200,6 +232,10 @@ class Engine:
         if mode not in ("dense", "bm25", "hybrid"):
             raise QueryError(f"unknown search mode {mode!r}: use dense, bm25 or hybrid")
         snap = self._snapshot()
+        if snap.index.ntotal == 0:
+            raise IndexEmptyError(
+                f"the index in {self.data_dir} is empty: run `newsdesk index --source PATH`"
+            )
         conn = self._conn()
         allowed = self._filter_ids(snap.gen, outlets, since, until)
         n = max(sc.candidates, k * 4)

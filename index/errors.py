@@ -31,3 +31,27 @@ class QueryError(NewsdeskError):
 
 class NoMatchingArticlesError(QueryError):
     """The outlet or date filters leave no indexed article to search."""
+
+
+class SourceMissingError(SourceError):
+    """A source to index does not exist (a typo, or a drive that is not mounted)."""
+
+
+class IndexEmptyError(NewsdeskError):
+    """The index exists but holds no article, so no question can be answered."""
+
+
+class MassRemovalError(NewsdeskError):
+    """A build would remove more than half of the index without being told to."""
+
+
+class BuildInterrupted(NewsdeskError):
+    """A build was stopped (Ctrl-C, SIGTERM); the served generation is unchanged."""
+
+    def __init__(self, generation: int, staged: int) -> None:
+        super().__init__(
+            f"interrupted; the index is unchanged (generation {generation})"
+            + (f"; {staged} embedded articles are kept for the next build" if staged else "")
+        )
+        self.generation = generation
+        self.staged = staged

@@ -54,6 +54,23 @@ CREATE TABLE IF NOT EXISTS passages (
     sentence_vectors BLOB NOT NULL  -- float16 (n_sentences, dim)
 );
 CREATE INDEX IF NOT EXISTS passages_article ON passages(article_id);
+-- The inputs `newsdesk index` refreshes: files, folders (and later URLs). A removed one
+-- keeps its row, so a config source the user removed is not registered again.
+CREATE TABLE IF NOT EXISTS inputs (
+    location TEXT PRIMARY KEY,
+    added_at TEXT NOT NULL DEFAULT (datetime('now')),
+    removed_at TEXT
+);
+-- Passages embedded by a build that did not finish, keyed by what they were made from,
+-- so the next build reuses them instead of embedding again. Never read by queries.
+CREATE TABLE IF NOT EXISTS staged (
+    content_hash TEXT NOT NULL,
+    signature TEXT NOT NULL,
+    counts TEXT NOT NULL,  -- JSON [sentences of each passage], to check it still fits
+    vectors BLOB NOT NULL,  -- float32 (n_passages, dim)
+    sentence_vectors BLOB NOT NULL,  -- float16 (n_sentences, dim), passages in order
+    PRIMARY KEY (content_hash, signature)
+);
 """
 
 LIVE = "a.added_gen <= :gen AND (a.removed_gen IS NULL OR a.removed_gen > :gen)"
@@ -120,6 +137,51 @@ def set_meta(conn: sqlite3.Connection, key: str, value: str) -> None:
     conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
 
 
+def registered_inputs(conn: sqlite3.Connection) -> tuple[list[str], set[str]]:
+    """(locations to refresh, in the order added; locations explicitly removed)."""
+    rows = conn.execute("SELECT location, removed_at FROM inputs ORDER BY rowid").fetchall()
+    return [loc for loc, gone in rows if gone is None], {loc for loc, gone in rows if gone}
+
+
+def register_inputs(conn: sqlite3.Connection, locations: Iterable[str]) -> None:
+    conn.executemany(
+        "INSERT INTO inputs(location) VALUES (?)"
+        " ON CONFLICT(location) DO UPDATE SET removed_at = NULL",
+        [(loc,) for loc in locations],
+    )
+
+
+def unregister_inputs(conn: sqlite3.Connection, locations: Iterable[str]) -> None:
+    conn.executemany(
+        "INSERT INTO inputs(location, removed_at) VALUES (?, datetime('now'))"
+        " ON CONFLICT(location) DO UPDATE SET removed_at = datetime('now')",
+        [(loc,) for loc in locations],
+    )
+
+
+def stage(conn: sqlite3.Connection, rows: Iterable[tuple]) -> None:
+    """Keep (content_hash, signature, counts_json, vectors, sentence_vectors) rows."""
+    conn.executemany("INSERT OR REPLACE INTO staged VALUES (?, ?, ?, ?, ?)", rows)
+
+
+def staged(conn: sqlite3.Connection, signature: str, hashes: Iterable[str]) -> dict[str, tuple]:
+    """content_hash -> (counts_json, vectors, sentence_vectors) staged under `signature`."""
+    out = {}
+    for h in hashes:
+        row = conn.execute(
+            "SELECT counts, vectors, sentence_vectors FROM staged"
+            " WHERE content_hash = ? AND signature = ?",
+            (h, signature),
+        ).fetchone()
+        if row:
+            out[h] = row
+    return out
+
+
+def clear_staged(conn: sqlite3.Connection) -> None:
+    conn.execute("DELETE FROM staged")
+
+
 def current_generation(conn: sqlite3.Connection) -> int:
     return int(get_meta(conn, "current_gen", "0"))
 
@@ -128,13 +190,13 @@ def gen_dir(data_dir: Path, gen: int) -> Path:
     return data_dir / f"gen-{gen:06d}"
 
 
-def live_articles(conn: sqlite3.Connection, gen: int) -> dict[str, tuple[int, str, str]]:
-    """key -> (article id, raw hash, content hash) of the articles in generation `gen`."""
+def live_articles(conn: sqlite3.Connection, gen: int) -> dict[str, tuple[int, str, str, str]]:
+    """key -> (article id, raw hash, content hash, path) of the articles in generation `gen`."""
     rows = conn.execute(
-        f"SELECT a.key, a.id, a.raw_hash, a.content_hash FROM articles a WHERE {LIVE}",
+        f"SELECT a.key, a.id, a.raw_hash, a.content_hash, a.path FROM articles a WHERE {LIVE}",
         {"gen": gen},
     )
-    return {key: (aid, raw, content) for key, aid, raw, content in rows}
+    return {key: (aid, raw, content, path) for key, aid, raw, content, path in rows}
 
 
 def next_ids(conn: sqlite3.Connection) -> tuple[int, int]:
@@ -191,6 +253,14 @@ def purge_removed(conn: sqlite3.Connection, before_gen: int) -> int:
         "DELETE FROM articles WHERE removed_gen IS NOT NULL AND removed_gen <= ?", (before_gen,)
     )
     return cur.rowcount
+
+
+def retire_articles(conn: sqlite3.Connection, ids: list[int], gen: int) -> None:
+    """Mark articles as removed from generation `gen` on (rows stay for older readers)."""
+    conn.execute(
+        "UPDATE articles SET removed_gen = ? WHERE id IN (SELECT value FROM json_each(?))",
+        (gen, json.dumps(ids)),
+    )
 
 
 def rollback_unfinished(conn: sqlite3.Connection, gen: int) -> None:

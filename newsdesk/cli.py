@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from rich.markup import escape
 
 from index import config as config_mod
 from index.config import Config
-from index.errors import NewsdeskError, QueryError, SourceError
+from index.errors import BuildInterrupted, NewsdeskError, QueryError, SourceError
 
 from . import output
 from .progress import build_progress
@@ -117,12 +118,32 @@ def _parser() -> argparse.ArgumentParser:
     _add_global_options(p, after_command=False)
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    ix = sub.add_parser("index", help="build or update the index")
+    ix = sub.add_parser(
+        "index",
+        help="build or update the index (incremental)",
+        description="Refresh every registered source: new and changed articles are embedded,"
+        " deleted files are dropped. The config's sources (default: the shipped sample"
+        " coverage) are registered on the first build.",
+    )
     ix.add_argument(
         "--source",
         action="append",
-        type=Path,
-        help="file or folder (repeatable; default: config sources)",
+        default=[],
+        metavar="PATH",
+        help="register a file or folder and index it with the others (repeatable);"
+        " reads .txt .html .md .json .jsonl and .xml/.rss/.atom feeds",
+    )
+    ix.add_argument(
+        "--remove",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="unregister a source and drop its articles from the index (repeatable)",
+    )
+    ix.add_argument(
+        "--allow-removal",
+        action="store_true",
+        help="let this build remove more than half of the indexed articles",
     )
     ix.add_argument("--json", action="store_true", help="print the build counts as JSON")
 
@@ -254,6 +275,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         config = load_config(args)
         return COMMANDS[args.command](args, config, console)
+    except BuildInterrupted as exc:
+        Console(stderr=True, soft_wrap=True, highlight=False).print(escape(str(exc)))
+        return 130
     except NewsdeskError as exc:
         print_error(str(exc))
         return 2
@@ -269,30 +293,28 @@ def print_error(message: str) -> None:
     )
 
 
-def _engine(config: Config, build_if_missing: bool = True, quiet: bool = False):
+def _engine(config: Config, build_if_missing: bool = True):
     from index.engine import Engine
 
-    engine = Engine(config)
-    if build_if_missing and not engine.has_index():
-        log.info("no index in %s yet: building it from %s", config.data_path,
-                 ", ".join(map(str, config.source_paths)))  # fmt: skip
-        with build_progress(not quiet) as progress:
-            engine.build(progress=progress)
-    engine.reload()
-    return engine
+    with build_progress() as progress:
+        return Engine.open(config, build_if_missing=build_if_missing, progress=progress)
 
 
 def cmd_index(args, config: Config, console: Console) -> int:
     from index.engine import Engine
 
     engine = Engine(config)
+    # SIGTERM stops a build as Ctrl-C does: what is embedded is kept for the next one.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     with build_progress() as progress:
-        report = engine.build(args.source, progress=progress)
+        report = engine.build(
+            args.source, args.remove, allow_removal=args.allow_removal, progress=progress
+        )
     if args.json:
         print(output.dumps(report.as_dict()))
     else:
         output.print_report(console, report)
-    if not (report.added + report.changed + report.unchanged):
+    if not (report.added + report.changed + report.unchanged) and not args.remove:
         Console(stderr=True).print("[red]error:[/red] no article could be read from the sources")
         return 1
     return 0
@@ -318,7 +340,7 @@ def cmd_ask(args, config: Config, console: Console) -> int:
 
 
 def cmd_sources(args, config: Config, console: Console) -> int:
-    engine = _engine(config)
+    engine = _engine(config, build_if_missing=False)
     rows = engine.sources(args.search)
     if args.json:
         print(output.dumps([output.article_dict(a) for a in rows]))
@@ -349,9 +371,10 @@ def cmd_eval(args, config: Config, console: Console) -> int:
     # Each corpus gets its own index under the data dir, reused while the corpus is unchanged.
     tag = hashlib.sha256("\n".join(map(str, sources)).encode()).hexdigest()[:12]
     config.data_dir = str(config.data_path / "eval" / tag)
+    config.sources = [str(s) for s in sources]
     engine = Engine(config)
     with build_progress() as progress:
-        report = engine.build(sources, progress=progress)
+        report = engine.build(progress=progress)
     log.info("eval index %s: %d passages embedded", config.data_dir, report.passages_embedded)
     modes = ["dense", "bm25", "hybrid"] if args.mode == "all" else [args.mode]
 

@@ -4,7 +4,7 @@ import logging
 
 import pytest
 
-from index.errors import QueryError
+from index.errors import NoMatchingArticlesError, QueryError
 
 FURNITURE = [
     "TRENDING", "Endrick", "Gatwick", "Housing Market", "Phone", "+91", "info@devdiscourse",
@@ -80,8 +80,9 @@ def test_quote_is_the_answering_sentence(sample_engine):
 def test_filters_and_bad_queries(sample_engine):
     only = sample_engine.ask("Who did Wang Yi meet?", outlets=["devdiscourse"])
     assert only.hits and all(h.source.outlet == "Devdiscourse" for h in only.hits)
-    late = sample_engine.retrieve("Wang Yi", since="2025-03-01")
-    assert late.hits == []
+    # A filter that excludes every article says so, rather than "not covered".
+    with pytest.raises(NoMatchingArticlesError, match="published on or after 2025-03-01"):
+        sample_engine.retrieve("Wang Yi", since="2025-03-01")
     with pytest.raises(QueryError, match="unknown outlet"):
         sample_engine.ask("Wang Yi", outlets=["Nowhere Times"])
     with pytest.raises(QueryError, match="date like"):

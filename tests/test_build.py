@@ -85,15 +85,16 @@ def test_sample_corpus_is_the_default(engine_factory):
     assert engine.config.source_paths == [SAMPLE_CORPUS]
 
 
-def test_progress_counts_every_model_input(engine_factory, corpus_copy):
+def test_progress_counts_what_the_report_counts(engine_factory, corpus_copy):
     engine = engine_factory([corpus_copy], build=False)
     seen = []
-    engine.build(progress=lambda stage, done, total: seen.append((stage, done, total)))
+    report = engine.build(progress=lambda stage, done, total: seen.append((stage, done, total)))
     embedding = [(d, t) for s, d, t in seen if s == "embedding"]
     done, total = embedding[-1]
-    assert done == total > 0  # the bar reaches its end: sentences are counted too
-    passages = len(passage_rows(engine))
-    assert total > passages  # standalone sentence vectors: passages + their sentences
+    assert done == total > 0  # the bar reaches its end
+    # Passages, as the report says: not passages plus the sentences embedded with them.
+    assert total == report.passages_embedded == len(passage_rows(engine))
+    assert len(embedding) > 2  # it moves during the work, not only at its end
     assert [d for d, _ in embedding] == sorted(d for d, _ in embedding)
 
 

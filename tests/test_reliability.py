@@ -118,7 +118,8 @@ def test_sigkill_mid_build_leaves_the_served_index_whole(tmp_path, embedder, cor
             f"---\ntitle: Extra {i}\n---\n"
             + " ".join(f"Sentence {j} about ferries." for j in range(40))
         )
-    proc = newsdesk("--data-dir", str(data), "index", "--source", str(corpus_copy))
+    # -v: the progress log lines say which stage the build is in.
+    proc = newsdesk("-v", "--data-dir", str(data), "index", "--source", str(corpus_copy))
     for line in proc.stdout:
         if f" {stage}" in line:
             proc.send_signal(signal.SIGKILL)

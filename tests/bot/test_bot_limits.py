@@ -9,9 +9,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from bot.admin import AdminCog, plan_sources, resolve_source
+from bot.admin import AdminCog, resolve_source
 from bot.limits import Busy, Cooldown, Gate, cooldown_message, question_problem
 from index.config import Config
+from index.engine import Engine
 from index.errors import SourceError
 
 
@@ -124,20 +125,13 @@ def test_absolute_path_outside_is_refused(roots):
         resolve_source(str(outside / "s.md"), [root])
 
 
-def test_without_roots_only_the_configured_sources(tmp_path, roots):
+def test_without_roots_only_the_registered_sources(tmp_path, roots):
     root, _ = roots
     config = Config(data_dir=str(tmp_path / "data"), sources=[str(root / "march")])
-    cog = AdminCog(SimpleNamespace(config=config))
-    assert cog.roots() == [root / "march"]
+    cog = AdminCog(SimpleNamespace(config=config, engine=Engine(config)))
+    assert cog.roots() == [(root / "march").resolve()]  # the config's, before a first build
     assert resolve_source("a.md", cog.roots()) == (root / "march" / "a.md").resolve()
     with pytest.raises(SourceError):
         resolve_source(str(root), cog.roots())
     config.bot.reindex_roots = [str(root)]
     assert resolve_source(str(root), cog.roots()) == root.resolve()
-
-
-def test_plan_adds_a_source_unless_already_configured(roots):
-    root, outside = roots
-    assert plan_sources([root], None) == [root]
-    assert plan_sources([root], (root / "march").resolve()) == [root]
-    assert plan_sources([root / "march"], outside) == [root / "march", outside]

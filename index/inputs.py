@@ -1,0 +1,114 @@
+"""The index's registered inputs: the files and folders `newsdesk index` refreshes.
+
+A build reads every registered input; `--source X` registers X, `--remove X` unregisters
+it and drops its articles. The config's `sources` are registered on the first build that
+sees them, and stay unregistered once removed; with none configured, the shipped sample
+coverage is the default of an index given nothing else. An article is dropped only when its input
+was read and no longer holds it, or its input was removed: nothing else is ever removed.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import store
+from .config import Config
+from .errors import SourceError, SourceMissingError
+
+
+def location(source: Path | str) -> str:
+    """How an input is stored: its absolute path (symlinks resolved)."""
+    return str(Path(source).expanduser().resolve())
+
+
+def is_under(path: str, loc: str) -> bool:
+    """True when the article file `path` is `loc` or lies inside the folder `loc`."""
+    return path == loc or path.startswith(loc.rstrip(os.sep) + os.sep)
+
+
+@dataclass
+class InputPlan:
+    """What one build reads and what it changes in the registry."""
+
+    read: list[str]  # locations to read, registered order first
+    register: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)  # unregistered by request
+    legacy: bool = False  # an index built before inputs were registered
+
+    def removed_by_request(self, path: str) -> bool:
+        return any(is_under(path, loc) for loc in self.removed)
+
+    def to_remove(self, live: dict, docs: dict, skipped: Iterable[tuple[str, str]]) -> list[str]:
+        """Keys of live articles this build drops.
+
+        An article goes when its input was removed, or when its input was read and the
+        article is no longer in it. A file that was skipped this time (unreadable, a
+        reader missing) keeps its articles: a read error never deletes what was indexed.
+        """
+        kept_files = {p.split("#", 1)[0] for p, _ in skipped}
+        gone = []
+        for key, (_, _, _, path) in live.items():
+            if key in docs:
+                continue
+            if self.removed_by_request(path):
+                gone.append(key)
+            elif path in kept_files:
+                continue
+            elif self.legacy or any(is_under(path, loc) for loc in self.read):
+                gone.append(key)
+        return gone
+
+    def commit(self, conn: sqlite3.Connection) -> None:
+        store.register_inputs(conn, self.register)
+        store.unregister_inputs(conn, self.removed)
+
+
+def plan_inputs(
+    conn: sqlite3.Connection,
+    config: Config,
+    add: Sequence[Path | str] = (),
+    remove: Sequence[Path | str] = (),
+    legacy: bool = False,
+) -> InputPlan:
+    """The inputs a build reads, checked before anything changes.
+
+    Raises SourceMissingError when an input to read does not exist, and SourceError when
+    `remove` names something that is not registered.
+    """
+    registered, unregistered = store.registered_inputs(conn)
+    legacy = legacy and not registered and not unregistered
+    if config.sources or not (registered or unregistered or add):
+        configured = [location(p) for p in config.source_paths]
+    else:  # the shipped sample is the default only of an index that has nothing else
+        configured = []
+    new = [loc for loc in configured if loc not in registered and loc not in unregistered]
+    wanted = [location(p) for p in add]
+    dropped = [location(p) for p in remove]
+    unknown = [loc for loc in dropped if loc not in registered and loc not in configured]
+    if unknown:
+        listed = ", ".join(registered) or "none"
+        raise SourceError(f"{unknown[0]} is not a registered source (registered: {listed})")
+    candidates = [
+        loc
+        for loc in dict.fromkeys([*registered, *new, *wanted])
+        if not any(is_under(loc, d) for d in dropped)
+    ]
+    # An input inside another (a file of a registered folder) is read once, as part of it.
+    read = [loc for loc in candidates if not any(o != loc and is_under(loc, o) for o in candidates)]
+    missing = [loc for loc in read if not os.path.exists(loc)]
+    if missing:
+        registered_missing = [m for m in missing if m in registered]
+        hint = (
+            f"; if it is gone for good, `newsdesk index --remove {registered_missing[0]}`"
+            if registered_missing
+            else ""
+        )
+        raise SourceMissingError(
+            f"source does not exist: {', '.join(missing)}; nothing was changed{hint}"
+        )
+    register = [loc for loc in read if loc not in registered]
+    return InputPlan(read=read, register=register, removed=dropped, legacy=legacy)
