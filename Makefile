@@ -24,6 +24,7 @@ demo: install
 
 test: install
 	$(BIN)/python -m pytest -q
+	PYTHON=$(PYTHON) bash tests/install/check.sh
 
 lint: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

@@ -11,13 +11,16 @@ import difflib
 import os
 import tomllib
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any, get_args, get_origin, get_type_hints
 
 from .errors import ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-SAMPLE_CORPUS = PROJECT_ROOT / "corpus" / "sample"
+# The sample coverage ships inside the package, so a plain `pip install` can answer the
+# README's question; it is the default source when the config names none.
+SAMPLE_CORPUS = Path(str(resources.files("index") / "data" / "sample"))
 
 
 def default_data_dir() -> Path:

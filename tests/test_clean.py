@@ -10,9 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from index.clean import clean_text, is_block_heading, is_prose
+from index.config import SAMPLE_CORPUS
 
-ROOT = Path(__file__).resolve().parents[1]
-SAMPLE = ROOT / "corpus" / "sample"
+SAMPLE = SAMPLE_CORPUS
 SCRAPED = Path(__file__).resolve().parent / "data" / "scraped"
 
 

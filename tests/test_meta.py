@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from index.config import SAMPLE_CORPUS
 from index.meta import PageMeta, extract_meta, parse_date
 
-ROOT = Path(__file__).resolve().parents[1]
-SAMPLE = ROOT / "corpus" / "sample"
+SAMPLE = SAMPLE_CORPUS
 SCRAPED = Path(__file__).resolve().parent / "data" / "scraped"
 
 

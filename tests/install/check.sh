@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs the project as a user would — a fresh venv, its own pip (no upgrade), the CPU
+# torch, then the built wheel — and, from outside the checkout, answers the README's
+# question from the packaged sample and indexes a saved page and a feed. A packaging
+# defect (a file not shipped, a dependency not declared) fails here, not for a user.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+shared=${SHARED:-$root/../shared}
+python=${PYTHON:-python3.11}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+echo "install check: wheel into a fresh venv in $work"
+"$python" -m venv "$work/venv"
+pip=("$work/venv/bin/pip" -q --disable-pip-version-check)
+"${pip[@]}" wheel --no-deps -w "$work/dist" "$root"
+"${pip[@]}" install torch==2.13.0
+"${pip[@]}" install "$work"/dist/newsdesk-*.whl
+
+cd "$work"  # nothing of the checkout is importable from here
+export HF_HUB_OFFLINE=1
+newsdesk=("$work/venv/bin/newsdesk" --data-dir "$work/data")
+"$work/venv/bin/newsdesk" --version
+answer=$("${newsdesk[@]}" ask "Who did Shoigu meet in Beijing?")
+echo "$answer" | head -5
+grep -q "Wang Yi" <<<"$answer" || { echo "FAIL: the packaged sample did not answer"; exit 1; }
+
+page=$(ls "$shared"/pages/newspaper/html/*.html | head -1)
+report=$("${newsdesk[@]}" index --source "$page" --source "$shared/feeds/bbc.xml" --json)
+"$work/venv/bin/python" - "$report" <<'PY'
+import json, sys
+report = json.loads(sys.argv[1])
+assert report["added"] >= 2, report  # the page and the feed's entries
+assert not report["skipped"] or all("cannot read" not in s["reason"] for s in report["skipped"]), report
+print(f"install check: indexed {report['added']} articles from a saved page and a feed")
+PY
+echo "install check: passed"
