@@ -37,6 +37,7 @@ from .search import (
     lead_bonus,
     order_candidates,
     relevance,
+    unshown_part,
 )
 
 log = logging.getLogger(__name__)
@@ -274,23 +275,34 @@ class Engine:
             head = order[: self.config.model.rerank_candidates]
             order = rerank(order, self.reranker.scores(question, [rows[p].text for p in head]))
         cands = [Candidate(pid, rows[pid].article_id, rows[pid].vector, rel[pid]) for pid in order]
-        groups = collapse(cands, sc.collapse_similarity, k)
+        # Twice k: a passage whose sentences were all shown already (overlap) is skipped.
+        groups = collapse(cands, sc.collapse_similarity, 2 * k)
         arts = store.articles_by_id(conn, [c.article_id for g in groups for c in (g[0], *g[1])])
-        hits = []
+        hits: list[Hit] = []
+        shown: dict[int, set[tuple[int, int]]] = {}
         for head, copies in groups:
             row = rows[head.passage_id]
-            start, end = best_sentence(sent_sims[head.passage_id], row.sentences)
+            seen = shown.setdefault(head.article_id, set())
+            part = unshown_part(row.sentences, row.start, len(row.text), seen)
+            if part is None:
+                continue
+            lo, hi, keep = part
+            spans = [row.sentences[i] for i in keep]
+            seen.update((row.start + a, row.start + b) for a, b in spans)
+            start, end = best_sentence(sent_sims[head.passage_id][keep], spans)
             hits.append(
                 Hit(
                     passage_id=head.passage_id,
-                    text=row.text,
+                    text=row.text[lo:hi],
                     quote=row.text[start:end],
-                    quote_start=start,
+                    quote_start=start - lo,
                     score=round(head.relevance, 4),
                     source=_source(arts[head.article_id]),
                     also=[_source(arts[c.article_id]) for c in copies],
                 )
             )
+            if len(hits) == k:
+                break
         return Answer(question, bool(hits), hits, mode)
 
     def _lexical_side(self, snap: Snapshot, question: str, n: int, allowed):

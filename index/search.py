@@ -65,6 +65,25 @@ def best_sentence(sims: np.ndarray, spans: list[tuple[int, int]]) -> tuple[int, 
     return spans[int(np.argmax(sims[: len(spans)]))]
 
 
+def unshown_part(
+    spans: list[tuple[int, int]], offset: int, length: int, shown: set[tuple[int, int]]
+) -> tuple[int, int, list[int]] | None:
+    """What of a passage is left to quote once the `shown` sentences are taken out.
+
+    `spans` are the passage's sentences relative to its text (of `length` characters),
+    `offset` the passage's start in the article, `shown` the article spans already
+    quoted. Consecutive passages share a sentence at their edge, so what is left is one
+    run: (start, end, indices of its sentences); the whole passage when nothing of it
+    was shown, None when all of it was.
+    """
+    keep = [i for i, (a, b) in enumerate(spans) if (offset + a, offset + b) not in shown]
+    if len(keep) == len(spans):
+        return 0, length, keep
+    if not keep:
+        return None
+    return spans[keep[0]][0], spans[keep[-1]][1], keep
+
+
 @dataclass(slots=True)
 class Candidate:
     passage_id: int

@@ -96,6 +96,7 @@ class PassageRow:
     id: int
     article_id: int
     ord: int
+    start: int  # offset of the passage in its article's text
     text: str
     sentences: list[tuple[int, int]]
     vector: np.ndarray
@@ -299,8 +300,8 @@ def get_passages(conn: sqlite3.Connection, ids: list[int], dim: int) -> dict[int
         return {}
     marks = ",".join("?" * len(ids))
     out = {}
-    for pid, aid, ord_, text, sents, vec, svec in conn.execute(
-        f"SELECT id, article_id, ord, text, sentences, vector, sentence_vectors FROM passages"
+    for pid, aid, ord_, start, text, sents, vec, svec in conn.execute(
+        f"SELECT id, article_id, ord, start, text, sentences, vector, sentence_vectors FROM passages"
         f" WHERE id IN ({marks})",
         ids,
     ):
@@ -309,6 +310,7 @@ def get_passages(conn: sqlite3.Connection, ids: list[int], dim: int) -> dict[int
             pid,
             aid,
             ord_,
+            start,
             text,
             spans,
             np.frombuffer(vec, dtype=np.float32),
