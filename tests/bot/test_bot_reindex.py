@@ -152,3 +152,16 @@ async def test_admin_reindex_with_progress_one_at_a_time_and_new_article_answere
     answer = await (await desk.ask(NEW_QUESTION)).wait_final(10)
     assert "Flamingos visit the harbour lagoon" in answer.text
     assert "Seventeen flamingos" in answer.text
+
+
+async def test_a_plain_reindex_keeps_what_reindex_source_added(desk):
+    """The added folder is registered: a later plain /reindex refreshes it too."""
+    fake, engine = desk.fake, desk.engine
+    assert str(dropbox(desk) / "march") in engine.inputs()  # added by the test above
+    rec = await fake.slash("reindex", member=fake.admin)
+    done = await rec.wait_for(lambda r: next((e for e in r.edits if e.embeds), None), timeout=30)
+    fields = {f["name"]: f["value"] for f in done.embeds[0]["fields"]}
+    assert fields["Removed"] == "0" and fields["Added"] == "0"
+    assert "march" in done.embeds[0]["description"]  # the summary names the registered set
+    answer = await (await desk.ask(NEW_QUESTION)).wait_final(10)
+    assert "Flamingos visit the harbour lagoon" in answer.text

@@ -13,7 +13,11 @@ trap 'rm -rf "$work"' EXIT
 echo "install check: wheel into a fresh venv in $work"
 "$python" -m venv "$work/venv"
 pip=("$work/venv/bin/pip" -q --disable-pip-version-check)
-"${pip[@]}" wheel --no-deps -w "$work/dist" "$root"
+# From a copy of what git would ship: a stale build/ in the checkout can't leak into it.
+mkdir "$work/src"
+git -C "$root" ls-files -z --cached --others --exclude-standard \
+    | (cd "$root" && xargs -0 tar -cf - --no-recursion --ignore-failed-read) | tar -xif - -C "$work/src"
+"${pip[@]}" wheel --no-deps -w "$work/dist" "$work/src"
 "${pip[@]}" install torch==2.13.0
 "${pip[@]}" install "$work"/dist/newsdesk-*.whl
 
