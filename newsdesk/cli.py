@@ -206,10 +206,11 @@ def _parser() -> argparse.ArgumentParser:
     ev = sub.add_parser(
         "eval",
         help="measure retrieval quality on QA files",
-        description="Score retrieval on QA files: answer recall@k, MRR@10, refusal accuracy "
-        "on unanswerable questions and median latency, for each search mode. The corpus is "
-        "indexed in its own directory under DATA_DIR/eval/ and reused while it is unchanged; "
-        "the main index and its registered sources are left alone.",
+        description="Score retrieval on QA files: answer recall@k, recall within a reading "
+        "budget of 170 and 200 words, recall@3 of the text the bot shows, MRR@10, refusal "
+        "accuracy on unanswerable questions and median latency, for each search mode. The "
+        "corpus is indexed in its own directory under DATA_DIR/eval/ and reused while it is "
+        "unchanged; the main index and its registered sources are left alone.",
     )
     ev.add_argument(
         "qa",
@@ -296,6 +297,11 @@ def print_error(message: str) -> None:
 def _engine(config: Config, build_if_missing: bool = True):
     from index.engine import Engine
 
+    probe = Engine(config)  # cheap: no model is loaded until asked for
+    if build_if_missing and not probe.has_index():
+        Console(stderr=True, soft_wrap=True, highlight=False).print(
+            escape(f"No index in {config.data_path} yet: indexing {', '.join(probe.inputs())}")
+        )
     with build_progress() as progress:
         return Engine.open(config, build_if_missing=build_if_missing, progress=progress)
 
@@ -315,7 +321,7 @@ def cmd_index(args, config: Config, console: Console) -> int:
     else:
         output.print_report(console, report)
     if not (report.added + report.changed + report.unchanged) and not args.remove:
-        Console(stderr=True).print("[red]error:[/red] no article could be read from the sources")
+        print_error("no article could be read from the sources")
         return 1
     return 0
 
@@ -352,6 +358,7 @@ def cmd_sources(args, config: Config, console: Console) -> int:
 def cmd_eval(args, config: Config, console: Console) -> int:
     import hashlib
 
+    from bot import render
     from index.engine import Engine
     from index.evaluate import evaluate, load_qa
 
@@ -381,7 +388,10 @@ def cmd_eval(args, config: Config, console: Console) -> int:
     def retrieve(question: str, mode: str, k: int):
         return engine.retrieve(question, mode=mode, k=k)
 
-    results = [evaluate(retrieve, items, m, ks, config.search.min_score) for m in modes]
+    def shown(hit) -> str:  # the passage as the bot's reply shows it
+        return "".join(render.excerpt(hit, render.PASSAGE_BUDGET))
+
+    results = [evaluate(retrieve, items, m, ks, config.search.min_score, shown) for m in modes]
     if args.json:
         print(output.dumps({"qa": [str(p) for p in args.qa], "corpus": [str(s) for s in sources],
                             "results": [r.as_dict() for r in results]}))  # fmt: skip
