@@ -110,20 +110,30 @@ def print_sources(console: Console, rows: list[ArticleRow]) -> None:
     console.print(plural(len(rows), "article"))
 
 
+def _share(v: float | None) -> str:
+    return "-" if v is None else f"{v:.3f}"
+
+
 def print_eval(console: Console, results: list) -> None:
-    ks = list(results[0].recall)
+    ks, budgets = list(results[0].recall), list(results[0].budget_recall)
     table = Table(
-        "mode", *[f"R@{k}" for k in ks], "MRR@10", "refusal acc", "false refusal", "p50 ms"
-    )
+        "mode", *[f"R@{k}" for k in ks], *[f"R@{w}w" for w in budgets], "shown R@3",
+        "MRR@10", "refusal acc", "false refusal", "p50 ms",
+    )  # fmt: skip
     for r in results:
-        refusal = "-" if r.refusal_accuracy is None else f"{r.refusal_accuracy:.3f}"
         table.add_row(
-            r.mode, *[f"{r.recall[k]:.3f}" for k in ks], f"{r.mrr10:.3f}", refusal,
-            f"{r.false_refusal:.3f}", f"{r.latency_p50_ms:.1f}",
+            r.mode, *[f"{r.recall[k]:.3f}" for k in ks],
+            *[f"{r.budget_recall[w]:.3f}" for w in budgets], _share(r.shown_recall),
+            f"{r.mrr10:.3f}", _share(r.refusal_accuracy), f"{r.false_refusal:.3f}",
+            f"{r.latency_p50_ms:.1f}",
         )  # fmt: skip
     console.print(table)
     r = results[0]
     console.print(
         f"{plural(r.answerable, 'answerable question')}, "
         f"{plural(r.unanswerable, 'unanswerable question')}"
+    )
+    console.print(
+        "R@Nw: an answer in the first N words read, passages in rank order; "
+        "shown R@3: in the text the bot's reply shows for its top 3"
     )
