@@ -52,6 +52,7 @@ class PageScore:
     paragraphs: int = 0
     reference_paragraphs: int = 0
     skipped: str = ""
+    has_reference: bool = True
     noise: list[str] = field(default_factory=list)  # indexed sentences mostly not in the reference
 
 
@@ -89,20 +90,28 @@ def score_page(name: str, html: Path, reference: str, max_bytes: int) -> PageSco
     return score
 
 
+def reference_path(folder: Path, html: Path) -> Path:
+    """text/NAME.txt for html/NAME.html ("chinese_article.html" has "chinese.txt")."""
+    return folder / "text" / f"{html.stem.replace('_article', '')}.txt"
+
+
 def score_folder(folder: Path, max_bytes: int = 20_000_000) -> list[PageScore]:
+    """Scores of the pages with a real reference; pages with none (a home page, a redirect)
+    are scored against an empty one, so all they index counts as noise."""
     scores = []
     for html in sorted((folder / "html").glob("*.html")):
-        ref_path = folder / "text" / f"{html.stem}.txt"
-        if not ref_path.exists():
+        ref_path = reference_path(folder, html)
+        reference = ref_path.read_text(encoding="utf-8") if ref_path.exists() else ""
+        if reference and is_placeholder(reference):
             continue
-        reference = ref_path.read_text(encoding="utf-8", errors="replace")
-        if is_placeholder(reference):
-            continue
-        scores.append(score_page(html.stem, html, reference, max_bytes))
+        score = score_page(html.stem, html, reference, max_bytes)
+        score.has_reference = bool(reference)
+        scores.append(score)
     return scores
 
 
-def summary(scores: list[PageScore]) -> dict:
+def summary(all_scores: list[PageScore]) -> dict:
+    scores = [s for s in all_scores if s.has_reference]
     read = [s for s in scores if not s.skipped]
     ref = sum(s.reference_words for s in scores)
     indexed = sum(s.indexed_words for s in read)
@@ -112,6 +121,11 @@ def summary(scores: list[PageScore]) -> dict:
         "noise_share": round(sum(s.noise_words for s in read) / max(indexed, 1), 4),
         "one_paragraph": [s.name for s in read if s.paragraphs == 1 and s.reference_paragraphs > 1],
         "skipped": {s.name: s.skipped for s in scores if s.skipped},
+        "no_reference": {
+            s.name: s.skipped or f"{s.indexed_words} words indexed"
+            for s in all_scores
+            if not s.has_reference
+        },
     }
 
 
@@ -131,6 +145,10 @@ def main() -> None:
     print(f"skipped: {len(s['skipped'])}")
     for name, reason in s["skipped"].items():
         print(f"  {name}: {reason}")
+    print(f"pages without a reference (not scored): {len(s['no_reference'])}")
+    for name, outcome in s["no_reference"].items():
+        print(f"  {name}: {outcome}")
+    scores = [p for p in scores if p.has_reference]
     read = [p for p in scores if not p.skipped]
     print("\nmost noise (noise words, indexed words, recall):")
     for p in sorted(read, key=lambda p: -p.noise_words)[: args.worst]:
