@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from .clean import clean_text, strip_notices
-from .meta import extract_meta
+from .meta import clean_title, extract_meta, host_names
 from .models import Article, Document
 from .sources import sha256
 
@@ -26,7 +26,11 @@ def drop_notices(text: str) -> str:
 
 
 def prepare(doc: Document) -> Article:
-    """Clean scraped text and complete metadata from the page; missing fields stay empty."""
+    """Clean the text and complete metadata from the page; missing fields stay empty.
+
+    Every format is cleaned alike, so page furniture is never indexed or quoted whether it
+    came in scraped text, HTML, Markdown, JSON or a feed. Scraped text also gives its
+    byline, dateline and date lines (extract_meta); the other formats state theirs."""
     title, outlet, published, place = doc.title, doc.outlet, doc.published, doc.place
     if doc.scraped:
         meta = extract_meta(doc.text)
@@ -37,9 +41,10 @@ def prepare(doc: Document) -> Article:
         published = published or meta.published
         place = place or meta.place
     else:
-        # trafilatura and feeds drop menus but keep notices inside the article body.
-        text = drop_notices(normalise_paragraphs(doc.text))
-    title = _SPACES.sub(" ", title).strip()
+        cleaned = clean_text(doc.text, title=title, notices=False, structured=True)
+        text = drop_notices(normalise_paragraphs(cleaned.text))
+        title = title or cleaned.title
+    title = clean_title(_SPACES.sub(" ", title).strip(), [outlet, *host_names(doc.url)])
     content_hash = sha256("\x1f".join([title, outlet, published, doc.url, place, text]))
     return Article(
         key=doc.key,

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
+from .blocks import EMBEDDED_POST, HEADING
 from .passages import split_sentences
 
 
@@ -29,7 +30,11 @@ class CleanResult:
 
 
 # A sentence ends in . ! ? or an ellipsis, possibly inside closing quotes or brackets.
-_TERMINAL = re.compile(r"[.!?…][\"'”’»)\]]*$")
+_CLOSERS = "\"'”’»)]」』）"
+_TERMINAL = re.compile(rf"[.!?…。！？؟][{re.escape(_CLOSERS)}]*$")
+# Scripts written without spaces between words (Chinese, Japanese, Thai): two characters
+# count as one word.
+_UNSPACED = re.compile(r"[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 _BULLET = re.compile(r"^[•·▪►◦‣*-]\s+")
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
@@ -45,6 +50,8 @@ _CONTACT_LABEL = re.compile(
 # "Photographs showed") do not match.
 _START_CUES = re.compile(
     r"^(advertisement\b|sponsored\b|skip to\b|back to top\b|read (more|also|next)\b|also read\b"
+    r"|(read|see) the (full|whole|entire|complete) (story|article|post|report)\b"
+    r"|continue reading\b"
     r"|see also\b|related\s*(:|articles?|stories|news|posts|coverage|content|topics)"
     r"|more\s*:|click here\b|sign (up|in)\b|log ?in\b|subscribe\b|follow (us|@)|connect (with )?us\b"
     r"|share\s*(this|on|via|:|the article|article)\b|(photo|image|picture|video|credit|caption|"
@@ -54,9 +61,26 @@ _START_CUES = re.compile(
     r"|download (our|the) app|get the app|give feedback"
     r"|(last )?(updated|published|posted|created|modified)\b\s*(on|at)?\s*(:|\d|(jan|feb|mar|apr"
     r"|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d)"
-    r"|\((with inputs from|(additional )?reporting by|editing by|writing by|compiled by))",
+    r"|\(?(with inputs from|(additional )?reporting by|editing by|writing by|compiled by)\b)",
     re.I,
 )
+# Shapes no article sentence has: an embedded post's signature (blocks.EMBEDDED_POST),
+# markup or code, a sentence cut off by a teaser ("[…]", "...more"; a bare "…" only ends a
+# cut-off text when it ends the article, see clean_text).
+_MARKUP = re.compile(r"</?[A-Za-z][\w-]*(\s[^<>]*)?/?>")
+_CODE_CHARS = frozenset("{}<>=;\\")
+# A teaser for another story inside a paragraph: "(RELATED: Headline Of Another Story)".
+_INLINE_TEASER = re.compile(
+    r"\s*\((related|read more|read also|see also|more|watch|also read|recommended)\s*:[^()]*\)",
+    re.I,
+)
+_CUT_TAIL = re.compile(r"(\[(…|\.\.\.)\]|(…|\.\.\.)\s*more)\s*$", re.I)
+_BARE_CUT = re.compile(r"(?<=[\w,])\s?(…|\.\.\.)\s*$")
+# A marked heading that starts with one of these opens a box of other stories.
+_LIST_OPENERS = {
+    "trending", "related", "most", "more", "recommended", "popular", "sponsored", "also",
+    "editors", "editor's", "editors'", "recommendations",
+}  # fmt: skip
 # Phrases no article sentence contains; they mark a unit as furniture anywhere in it.
 _ANY_CUES = re.compile(
     r"(©|\(c\)\s*\d{4}|copyright\s*(©|\(c\))?\s*\d{4}|all rights reserved|required fields are"
@@ -108,7 +132,12 @@ _NOTICES = [
     ("supported", r"\b(our|this) [\w -]{0,30}(work|coverage|journalism|reporting) is supported"),
     ("possible", r"\b(our|this) [\w -]{0,30}(work|coverage|journalism|reporting) is made possible"),
     ("coverage", r"\bcoverage (at|on|in) [^.]{0,60}\bis (supported|made possible)"),
-    # update notes and data-consent forms
+    ("newsletter", r"\bnewsletter\b.{0,40}\bsign up\b"),
+    ("read more", r"^read more\b"),
+    ("letter", r"\bsubmit your letter\b|\bletters to the editor\b"),
+    # syndication, standards and update notes, data-consent forms
+    ("originally", r"\b(article|story|post|piece) (was )?originally (appeared|published|ran)\b"),
+    ("standards", r"^our (editorial )?standards\s*:"),
     ("updated", r"^this (story|article|report|post)( and (its )?headline)? (has|have|was)"
                 r" (been )?updated\b"),
     ("shared", r"we will use the (details|information) you have shared"),
@@ -128,21 +157,22 @@ _SOCIAL = {
 _BLOCK_ANCHORS = {
     "trending", "latest", "most", "related", "recommended", "also", "more", "top", "picks",
     "opinion", "opinions", "blog", "blogs", "interview", "interviews", "popular", "sponsored",
-    "missed", "headlines",
+    "missed", "headlines", "recommendations",
 }  # fmt: skip
 _BLOCK_WORDS = _BLOCK_ANCHORS | {
     "news", "read", "viewed", "shared", "emailed", "articles", "article", "stories", "story",
     "posts", "content", "you", "may", "might", "like", "from", "the", "this", "for", "in", "case",
     "it", "what", "to", "now", "partner", "around", "web", "videos", "video", "watch", "reads",
     "must", "dont", "don't", "miss", "on", "our", "editors", "editor's", "and", "links", "today",
-    "next",
+    "next", "recommendations", "editors'",
 }  # fmt: skip
 _BLOCK_START = re.compile(
     r"^(more (from|on|in|stories|news)\b|you (may|might) also\b|about the author\b)", re.I
 )
 # After the article, these open the comment section: nothing later is article text.
 _TERMINAL_HEADING = re.compile(
-    r"^((\d+\s+)?comments?|leave a (reply|comment)|post a comment|join the (conversation|"
+    r"^((\d+\s+)?(comments?|comentarios?|comentar|commentaires?|kommentare?|commenti|comentários?)"
+    r"|leave a (reply|comment)|post a comment|join the (conversation|"
     r"discussion)|(show|view|load|read) (all )?comments?|what do you think\??)$",
     re.I,
 )
@@ -153,44 +183,79 @@ _CONNECTIVES = {
 }  # fmt: skip
 
 
-def clean_text(raw: str, title: str = "") -> CleanResult:
+def clean_text(
+    raw: str, title: str = "", notices: bool = True, structured: bool = False
+) -> CleanResult:
     """Return the article body of scraped page text, its headline and the lines removed.
 
     `title`, when given, is used as the headline (and its echoes are removed); otherwise
-    the first substantial heading-like line before the body is taken.
+    the first substantial heading-like line before the body is taken. A line marked as a
+    heading ("# ", see index.blocks) is never body text. With `notices=False` site-notice
+    sentences are left for the caller to cut (articles.drop_notices). `structured` text
+    comes from page structure (HTML, Markdown, feeds: headings marked, captions and menus
+    gone), so a line of a few words inside the article that is not a sentence (a list
+    entry, a data line) is kept as article text; in scraped text it can't be told from a
+    menu or a teaser and goes.
     """
     units = _units(raw)
-    kinds = [_kind(u) for u in units]
+    kinds = [_kind(u, notices) for u in units]
     states = _states(units, kinds)
     title = title.strip() or _detect_title(units, kinds, states)
     kept: list[str] = []
     removed: list[str] = []
     for unit, kind, (in_list, closed) in zip(units, kinds, states, strict=True):
         text = _BULLET.sub("", unit)
-        if closed or in_list or kind != "prose" or _echoes(text, title, kept):
+        body = kind == "prose" or (structured and kind == "other" and _is_entry(text))
+        if closed or in_list or not body or _echoes(text, title, kept):
             removed.append(unit)
             continue
-        text, notices = strip_notices(text)
-        removed.extend(notices)
-        kept.append(text)
-    return CleanResult(text="\n\n".join(kept), title=title, removed=removed)
+        if notices:
+            text, cut = strip_notices(text)
+            removed.extend(cut)
+        text = _cut_off(text, _CUT_TAIL, removed)
+        if text:
+            kept.append(text)
+    if kept:  # a text that stops mid-sentence ("... in the cou…") was cut by its source
+        kept[-1] = _cut_off(kept[-1], _BARE_CUT, removed)
+    return CleanResult(text="\n\n".join(k for k in kept if k), title=title, removed=removed)
+
+
+def _cut_off(text: str, tail: re.Pattern[str], removed: list[str]) -> str:
+    """`text` without its last sentence when `tail` says a teaser cut it short."""
+    if not tail.search(text):
+        return text
+    spans = split_sentences(text)
+    removed.append(text[spans[-1][0] :])
+    return text[: spans[-1][0]].rstrip()
+
+
+def _is_entry(text: str) -> bool:
+    """A line of an article's list or table: a few words, not a label or a run of names."""
+    return 4 <= len(text.split()) < 20
 
 
 def is_prose(line: str) -> bool:
     """True when a line reads as article text: sentences, not a heading, caption or link."""
     text = _BULLET.sub("", " ".join(line.split()))
-    words = text.split()
+    words = count_words(text)
     if not words:
         return False
     caps = _cap_share(text)
     if _TERMINAL.search(text):
-        plain_stop = text.rstrip("\"'”’»)]").endswith(".") and not text.endswith("...")
-        lower_words = any(w[0].islower() for w in _WORD.findall(text))
+        stop = text.rstrip(_CLOSERS)
+        plain_stop = stop.endswith((".", "。")) and not text.endswith("...")
+        # Words of scripts without capitals count as lower-case.
+        lower_words = any(not w[0].isupper() for w in _WORD.findall(text))
         if plain_stop:
-            return len(words) >= 2 and (lower_words or len(words) >= 6)
-        return len(words) >= 3 and caps < 0.6  # "?", "!", "..." also end headlines
+            return words >= 2 and (lower_words or words >= 6)
+        return words >= 3 and caps < 0.6  # "?", "!", "..." also end headlines
     # A long run of mostly lower-case words is prose that just lacks a final stop.
-    return len(words) >= 12 and caps < 0.5
+    return words >= 12 and caps < 0.5
+
+
+def count_words(text: str) -> int:
+    """Words of `text`; in scripts without spaces, two characters make one."""
+    return len(text.split()) + len(_UNSPACED.findall(text)) // 2
 
 
 @functools.lru_cache(maxsize=1024)
@@ -229,7 +294,7 @@ def _units(raw: str) -> list[str]:
     """Split text into lines, re-joining lines of hard-wrapped prose within a paragraph."""
     units: list[str] = []
     for block in re.split(r"\n\s*\n", raw.replace("\r\n", "\n").replace("\r", "\n")):
-        lines = [" ".join(line.split()) for line in block.split("\n")]
+        lines = [" ".join(_INLINE_TEASER.sub("", line).split()) for line in block.split("\n")]
         start = len(units)
         for line in filter(None, lines):
             if len(units) > start and _continues(units[-1], line):
@@ -241,7 +306,9 @@ def _units(raw: str) -> list[str]:
 
 def _continues(prev: str, line: str) -> bool:
     """True when `line` carries on the sentence that `prev` leaves unfinished."""
-    if _TERMINAL.search(prev) or prev.endswith(":") or _kind(prev) == "furniture":
+    if _TERMINAL.search(prev) or prev.endswith(":") or line.startswith(HEADING):
+        return False
+    if prev.startswith(HEADING) or _kind(prev) == "furniture":
         return False
     if line[0].islower():
         return True
@@ -253,27 +320,69 @@ def _continues(prev: str, line: str) -> bool:
     )
 
 
-def _kind(unit: str) -> str:
-    """Classify a unit as furniture, terminal, block, prose or other (headings, captions)."""
+def _kind(unit: str, notices: bool = True) -> str:
+    """Classify a unit as furniture, terminal, block, prose, heading (marked as one) or
+    other (headings, captions)."""
+    if unit.startswith(HEADING):
+        heading = unit[len(HEADING) :]
+        if _TERMINAL_HEADING.match(heading):
+            return "terminal"
+        first = heading.split()[0].lower().replace("’", "'") if heading.split() else ""
+        if is_block_heading(heading) or (first in _LIST_OPENERS and len(heading.split()) <= 6):
+            return "block"
+        return "heading"
     if _TERMINAL_HEADING.match(unit):
         return "terminal"
     if is_block_heading(unit):
         return "block"
-    if _is_furniture(unit):
+    if _is_furniture(unit, notices):
         return "furniture"
     return "prose" if is_prose(unit) else "other"
 
 
-def _is_furniture(unit: str) -> bool:
+def _is_furniture(unit: str, notices: bool = True) -> bool:
     text = _BULLET.sub("", unit)
-    if _START_CUES.match(text) or _ANY_CUES.search(text) or not strip_notices(text)[0]:
+    if _START_CUES.match(text) or _ANY_CUES.search(text) or EMBEDDED_POST.search(text):
         return True
-    if len(_NAV_SEP.findall(text)) >= 2 or _is_social_row(text):
+    if _is_aside(text) or _is_code(text):
+        return True
+    if notices and not strip_notices(text)[0]:
+        return True
+    separators = len(_NAV_SEP.findall(text))
+    # A link bar or byline has short parts; verse quoted with " / " has long ones.
+    if separators >= 2 and len(text.split()) <= 6 * (separators + 1):
+        return True
+    if _is_social_row(text):
         return True
     phones = [p for p in _PHONE.findall(text) if 9 <= sum(c.isdigit() for c in p) <= 15]
     contacts = len(_EMAIL.findall(text)) + len(phones)
     labelled = bool(_CONTACT_LABEL.match(text))
     return contacts > 0 and (labelled or contacts >= 2 or not is_prose(text))
+
+
+def _is_aside(text: str) -> bool:
+    """A short line wholly in brackets: a credit or an editor's note ("(Image credit: ...)");
+    a long one is the writer's own aside."""
+    text = text.rstrip(".")
+    if len(text) < 2 or (text[0], text[-1]) not in (("(", ")"), ("[", "]")):
+        return False
+    if len(text.split()) > 20:
+        return False
+    depth = 0
+    for i, c in enumerate(text):
+        depth += (c in "([") - (c in ")]")
+        if depth == 0 and i < len(text) - 1:
+            return False  # "(CNN) The court ruled ... (Reuters)": not one bracket
+    return True
+
+
+def _is_code(text: str) -> bool:
+    """Markup or program code: tags, or braces, angle brackets, = and ; in numbers no
+    prose has."""
+    if _MARKUP.search(text):
+        return True
+    chars = [c for c in text if not c.isspace()]
+    return sum(c in _CODE_CHARS for c in chars) >= 0.05 * len(chars)
 
 
 def _is_social_row(text: str) -> bool:
@@ -309,7 +418,8 @@ def _detect_title(units: list[str], kinds: list[str], states: list[tuple[bool, b
     for unit, kind, (in_list, _) in zip(units, kinds, states, strict=True):
         if kind == "prose" and not in_list:
             break
-        if kind == "other" and 4 <= len(unit.split()) <= 25 and not unit.endswith(":"):
+        unit = unit.removeprefix(HEADING)
+        if kind in ("other", "heading") and 4 <= len(unit.split()) <= 25 and not unit.endswith(":"):
             candidates.append((unit, in_list))
     outside = [unit for unit, in_list in candidates if not in_list]
     return outside[0] if outside else candidates[-1][0] if candidates else ""
@@ -322,7 +432,7 @@ def _resumes(units: list[str], kinds: list[str], i: int) -> bool:
     for unit, kind in zip(units[i + 1 :], kinds[i + 1 :], strict=True):
         if kind == "prose":
             return not unit.endswith(("...", "…"))
-        if kind != "furniture" and len(unit.split()) >= 4:
+        if kind == "heading" or (kind != "furniture" and len(unit.split()) >= 4):
             return False  # a headline between two paragraphs: a teaser list
     return False
 
@@ -344,3 +454,29 @@ def _similar(a: str, b: str) -> bool:
         return False
     sm = SequenceMatcher(None, wa, wb, autojunk=False)
     return sm.quick_ratio() >= 0.92 and sm.ratio() >= 0.92
+
+
+# Titles of HTTP error pages ("404 Not Found", "Page Not Found", "Forbidden").
+_ERROR_PAGE = re.compile(
+    r"^\s*((http )?error\s*)?[45]\d\d\b|\b(page|file|article|story|content) (was )?not found\b"
+    r"|^\s*(forbidden|access denied|not found|bad request|service unavailable)\b",
+    re.I,
+)
+# A page whose article text is one paragraph this short is a caption or a notice.
+MIN_ARTICLE_WORDS = 25
+
+
+def not_an_article(text: str, title: str = "") -> str:
+    """Why a page's block text is not an article ("" when it is one): an error page, or
+    nothing but furniture, or a lone short paragraph (a caption, an edit or script notice)."""
+    first_heading = next((u for u in _units(text) if u.startswith(HEADING)), "")
+    for name in (title, first_heading.removeprefix(HEADING)):
+        if name and _ERROR_PAGE.search(name):
+            return f"an error page ({name!r})"
+    body = clean_text(text, title=title).text
+    if not body:
+        return "no article text (only headings, links, captions or notices)"
+    words = count_words(body)
+    if "\n\n" not in body and words < MIN_ARTICLE_WORDS:
+        return f"one short paragraph ({words} words), a caption or a notice"
+    return ""

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from .clean import clean_text, is_block_heading, is_prose
 
@@ -185,3 +187,86 @@ def _read_dateline(paragraph: str) -> dict[str, str]:
     if m["outlet"]:
         found["outlet"] = m["outlet"].strip()
     return found
+
+
+# Separators between a headline or a feed's name and the site or section around it.
+_TITLE_SEP = re.compile(r"\s+(?:[|>»:·•~]|::|[-–—]{1,2})\s+")
+# Host labels that name no site: "www", "rss", "feeds" and the commonest suffixes.
+_HOST_NOISE = {
+    "www", "m", "rss", "feeds", "feed", "com", "org", "net", "co", "uk", "jp", "de", "fr",
+    "cz", "au", "ca", "in", "news", "info", "edu", "gov",
+}  # fmt: skip
+
+
+def _compact(s: str) -> str:
+    """Lower-case letters and digits, accents dropped: "ČT24" -> "ct24"."""
+    folded = unicodedata.normalize("NFKD", s.casefold())
+    return "".join(c for c in folded if c.isalnum() and not unicodedata.combining(c))
+
+
+def host_names(url: str) -> list[str]:
+    """The labels of a URL's host that can name its site: "rss.nytimes.com" -> ["nytimes"]."""
+    host = urlsplit(url if "//" in url else f"//{url}").hostname or ""
+    return [label for label in host.split(".") if label and label not in _HOST_NOISE]
+
+
+def names_site(segment: str, sites: list[str]) -> bool:
+    """True when `segment` is one of `sites` (names or host labels), as written or as its
+    initials: "NYT" for nytimes, "The Japan Times" for japantimes, "CNN.com" for cnn."""
+    seg = _compact(segment)
+    if not seg:
+        return False
+    short = len(segment.split()) <= 4  # a long part is a headline, even one naming the site
+    for site in filter(None, map(_compact, sites)):
+        if seg == site or (short and len(site) >= 3 and site in seg):
+            return True
+        if len(seg) >= 3 and site.startswith(seg):  # initials or a short form: NYT, nytimes
+            return True
+    return False
+
+
+def feed_outlet(title: str, link: str = "") -> str:
+    """The site's name from a feed's title ("NYT > Top Stories" -> "NYT", "News : NPR" ->
+    "NPR"): the part of the title that names the feed's host, else the first step of a
+    "Site > Section" path, else the whole title. A feed without a title is named by its
+    host."""
+    parts = [p.strip() for p in _TITLE_SEP.split(" ".join(title.split())) if p.strip()]
+    hosts = host_names(link)
+    if not parts:
+        host = urlsplit(link).hostname or ""
+        return host.removeprefix("www.")
+    if len(parts) == 1:
+        return parts[0]
+    named = [p for p in parts if names_site(p, hosts)]
+    if named:
+        return named[0]
+    # "Site > Section" is a path; "A - B" could be either way round.
+    return parts[0] if re.search(r"\s[>»]\s", title) else " ".join(title.split())
+
+
+def clean_title(title: str, sites: list[str]) -> str:
+    """A headline without the site, section or date a page appends to it ("... | DW |
+    19.01.2020", "Title - CNN"). Only trailing or leading parts that name one of `sites`
+    (outlet names, the URL's host labels) or are a bare date go; the rest stays."""
+    title = " ".join(title.split())
+    parts = _TITLE_SEP.split(title)
+    seps = _TITLE_SEP.findall(title)
+    if len(parts) < 2:
+        return title
+
+    def extra(part: str, site_seen: bool) -> bool:
+        # Once the site's name is gone, short parts beside it are its sections ("» Local").
+        section = site_seen and len(part.split()) <= 2
+        return section or names_site(part, sites) or _is_date_only(part) or not _compact(part)
+
+    site_seen = False
+    while len(parts) > 1 and extra(parts[-1], site_seen):
+        site_seen = site_seen or names_site(parts[-1], sites)
+        parts.pop()
+        seps.pop()
+    site_seen = False
+    while len(parts) > 1 and extra(parts[0], site_seen):
+        site_seen = site_seen or names_site(parts[0], sites)
+        parts.pop(0)
+        seps.pop(0)
+    return "".join(p + s for p, s in zip(parts, [*seps, ""], strict=True)).strip()

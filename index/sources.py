@@ -7,14 +7,16 @@ reason (never a crash), so one bad file never stops a build.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import os
 import re
+import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
+from .blocks import HEADING, ITEM
 from .models import Document
 
 log = logging.getLogger(__name__)
@@ -26,12 +28,6 @@ JSON_EXT = {".json"}
 JSONL_EXT = {".jsonl", ".ndjson"}
 FEED_EXT = {".xml", ".rss", ".atom", ".rdf"}
 ALL_EXT = TEXT_EXT | HTML_EXT | MD_EXT | JSON_EXT | JSONL_EXT | FEED_EXT
-
-TEXT_KEYS = ("text", "content", "body", "article", "maintext")
-TITLE_KEYS = ("title", "headline")
-URL_KEYS = ("url", "link")
-OUTLET_KEYS = ("outlet", "source", "site", "sitename", "publisher", "source_domain")
-DATE_KEYS = ("published", "date", "date_publish", "published_at", "pubDate", "datetime")
 
 
 class Skip(Exception):
@@ -106,24 +102,74 @@ def decode(data: bytes) -> str:
     return str(preferred)
 
 
-def read_file(path: Path, max_bytes: int, skipped: list | None = None) -> list[Document]:
+FORMATS = {
+    **dict.fromkeys(TEXT_EXT, "text"), **dict.fromkeys(HTML_EXT, "HTML"),
+    **dict.fromkeys(MD_EXT, "Markdown"), **dict.fromkeys(JSON_EXT, "JSON"),
+    **dict.fromkeys(JSONL_EXT, "JSON Lines"), **dict.fromkeys(FEED_EXT, "feed"),
+}  # fmt: skip
+SIZE_SETTING = "index.max_file_bytes"
+# Import names that differ from what pip installs.
+_PIP_NAMES = {"yaml": "pyyaml", "charset_normalizer": "charset-normalizer"}
+
+
+class ReaderUnavailable(Skip):
+    """A reader's library cannot be imported: every file of its format fails alike."""
+
+    def __init__(self, fmt: str, exc: ImportError) -> None:
+        module = (exc.name or "").split(".")[0]
+        if module:
+            package = _PIP_NAMES.get(module, module)
+            why = f"the Python package {package!r} is not installed"
+            fix = f"install it with `{sys.executable} -m pip install {package}`"
+        else:  # the library's own message names the package (lxml.html.clean does)
+            why = " ".join(str(exc).split()).rstrip(".")
+            fix = f"install it into this Python ({sys.executable})"
+        super().__init__(
+            f"cannot read {fmt} files: {why}; {fix} or run `make install`, then build again"
+        )
+        self.format = fmt
+
+
+def too_big(size: int, max_bytes: int, what: str = "file") -> Skip:
+    return Skip(
+        f"{what} is {size} bytes, over the {max_bytes}-byte cap (raise {SIZE_SETTING} to read it)"
+    )
+
+
+def read_file(path: Path, max_bytes: int, skipped: list | None = None) -> Iterable[Document]:
     """Read one file into Documents, raising Skip with the reason when it can't.
 
     Records of a multi-record file (JSON, JSONL, feeds) that can't be read are appended
-    to `skipped` as ("path#record", reason) while the rest are returned.
+    to `skipped` as ("path#record", reason) while the rest are returned. JSON Lines are
+    streamed: the result is an iterator, read a line at a time, and `max_bytes` caps each
+    record rather than the file.
     """
     skipped = [] if skipped is None else skipped
+    ext = path.suffix.lower()
+    fmt = FORMATS.get(ext)
+    if fmt is None:
+        raise Skip(f"unknown format {ext}")
+    try:
+        if ext in JSONL_EXT:
+            from .records import read_jsonl
+
+            return read_jsonl(path, max_bytes, skipped)
+        return _read_whole(path, ext, max_bytes, skipped)
+    except ImportError as exc:
+        raise ReaderUnavailable(fmt, exc) from None
+
+
+def _read_whole(path: Path, ext: str, max_bytes: int, skipped: list) -> list[Document]:
     try:
         size = path.stat().st_size
     except OSError as exc:
         raise Skip(f"cannot stat: {exc.strerror or exc}") from None
     if size > max_bytes:
-        raise Skip(f"file is {size} bytes, over the {max_bytes}-byte cap")
+        raise too_big(size, max_bytes)
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise Skip(f"unreadable: {exc.strerror or exc}") from None
-    ext = path.suffix.lower()
     text = decode(data)
     raw_hash = sha256(data)
     if ext in TEXT_EXT:
@@ -133,20 +179,37 @@ def read_file(path: Path, max_bytes: int, skipped: list | None = None) -> list[D
     if ext in MD_EXT:
         return [read_markdown(text, str(path), raw_hash)]
     if ext in JSON_EXT:
+        from .records import read_json
+
         return read_json(text, str(path), skipped)
-    if ext in JSONL_EXT:
-        return read_jsonl(text, str(path), skipped)
-    if ext in FEED_EXT:
-        return read_feed(text, str(path), skipped)
-    raise Skip(f"unknown format {ext}")
+    from .feeds import read_feed
+
+    return read_feed(text, str(path), skipped)
 
 
-def read_sources(paths: Iterable[Path], max_bytes: int = 20_000_000) -> ReadResult:
-    result = ReadResult()
+def iter_documents(paths: Iterable[Path], max_bytes: int, result: ReadResult) -> Iterator[Document]:
+    """Every Document under `paths`, one at a time; files seen and skipped go to `result`.
+
+    A reader whose library is missing is reported once (logged as an error), and each
+    file of its format is listed as skipped with that one-line reason, so a build keeps
+    the articles it indexed from them."""
+    unavailable: dict[str, str] = {}
     for path in iter_files(paths, result.skipped):
         result.files_seen += 1
+        fmt = FORMATS.get(path.suffix.lower(), "")
+        if fmt in unavailable:
+            result.skipped.append((str(path), unavailable[fmt]))
+            continue
+        found = False
         try:
-            docs = read_file(path, max_bytes, result.skipped)
+            for doc in read_file(path, max_bytes, result.skipped):
+                found = True
+                yield doc
+        except ReaderUnavailable as exc:
+            log.error("%s", exc)
+            unavailable[exc.format] = str(exc)
+            result.skipped.append((str(path), str(exc)))
+            continue
         except Skip as exc:
             log.warning("skipped %s: %s", path, exc)
             result.skipped.append((str(path), str(exc)))
@@ -155,28 +218,46 @@ def read_sources(paths: Iterable[Path], max_bytes: int = 20_000_000) -> ReadResu
             log.exception("skipped %s: unexpected error", path)
             result.skipped.append((str(path), f"unexpected error: {exc!r}"))
             continue
-        if not docs:
+        if not found:
             result.skipped.append((str(path), "no articles found"))
-        result.documents.extend(docs)
+
+
+def read_sources(paths: Iterable[Path], max_bytes: int = 20_000_000) -> ReadResult:
+    """All Documents under `paths` in memory (iter_documents streams them instead)."""
+    result = ReadResult()
+    result.documents = list(iter_documents(paths, max_bytes, result))
     return result
 
 
-# --- format readers --------------------------------------------------------------------
+# --- HTML and Markdown ----------------------------------------------------------------
 
 
 def read_html(html: str, path: str, raw_hash: str) -> Document:
+    """A saved page's article (trafilatura) as block text, headings marked; a page that is
+    not an article (an error page, a notice, a lone caption) is skipped with the reason."""
     import trafilatura
 
-    doc = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False)
-    if doc is None or not (doc.text or "").strip():
-        raise Skip("HTML has no extractable article text")
+    from .blocks import element_text
+    from .clean import not_an_article
     from .meta import parse_date
 
+    # Links are kept (as <ref>) only so that paragraphs made of links can be told apart.
+    doc = trafilatura.bare_extraction(
+        html, with_metadata=True, include_comments=False, include_links=True
+    )
+    text = element_text(doc.body) if doc is not None and doc.body is not None else ""
+    if not text.strip():
+        raise Skip("HTML has no extractable article text")
+    reason = not_an_article(text, doc.title or "")
+    if doc.url and not urlsplit(doc.url).path.strip("/"):
+        reason = f"the front page of {urlsplit(doc.url).hostname}, a list of other stories"
+    if reason:
+        raise Skip(f"not an article: {reason}")
     return Document(
         key=path,
         path=path,
         raw_hash=raw_hash,
-        text=doc.text,
+        text=text,
         title=doc.title or "",
         outlet=doc.sitename or "",
         published=parse_date(doc.date or ""),
@@ -186,31 +267,39 @@ def read_html(html: str, path: str, raw_hash: str) -> Document:
 
 
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*(?:\n|\Z)", re.S)
+_MD_HEADING = re.compile(r"^#{1,6}\s+(.*?)\s*#*$")
 _MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _MD_EMPH = re.compile(r"(\*\*|__|\*|_|`)(?=\S)(.+?)(?<=\S)\1")
 
 
 def markdown_to_text(md: str) -> str:
-    """Markdown body to plain paragraphs: headings, images and code fences dropped."""
+    """Markdown body to block text: headings marked, images and code fences dropped."""
     out: list[str] = []
     in_code = False
     for line in md.splitlines():
         stripped = line.strip()
         if stripped.startswith("```"):
             in_code = not in_code
-            continue
-        if in_code or stripped.startswith("#") or stripped.startswith("!["):
             out.append("")
             continue
+        if in_code or stripped.startswith("!["):
+            out.append("")
+            continue
+        heading = _MD_HEADING.match(stripped)
+        if heading:
+            out.extend(["", HEADING + _MD_EMPH.sub(r"\2", _MD_LINK.sub(r"\1", heading[1])), ""])
+            continue
+        item = re.match(r"^([-*+]|\d+\.)\s+", stripped)
         stripped = re.sub(r"^(>\s*|[-*+]\s+|\d+\.\s+)", "", stripped)
-        stripped = _MD_LINK.sub(r"\1", stripped)
-        stripped = _MD_EMPH.sub(r"\2", stripped)
-        out.append(stripped)
+        stripped = _MD_EMPH.sub(r"\2", _MD_LINK.sub(r"\1", stripped))
+        out.extend(["", ITEM + stripped] if item else [stripped])
     return "\n".join(out)
 
 
 def read_markdown(text: str, path: str, raw_hash: str) -> Document:
     import yaml
+
+    from .records import record_document
 
     meta: dict = {}
     match = _FRONT_MATTER.match(text)
@@ -229,158 +318,3 @@ def read_markdown(text: str, path: str, raw_hash: str) -> Document:
         heading = re.search(r"^#\s+(.+)$", text, re.M)
         meta["title"] = heading.group(1).strip() if heading else ""
     return record_document(meta, path, path, raw_hash, body, scraped=False)
-
-
-def _first(record: dict, keys: tuple[str, ...]) -> str:
-    for key in keys:
-        value = record.get(key)
-        if isinstance(value, dict):  # e.g. {"source": {"name": "Reuters"}}
-            value = value.get("name") or value.get("title")
-        if value not in (None, ""):
-            return str(value).strip()
-    return ""
-
-
-def record_document(
-    record: dict, key: str, path: str, raw_hash: str, text: str | None = None, scraped=True
-) -> Document:
-    """A JSON record (or front matter) to a Document; exported text is treated as scraped."""
-    from .meta import parse_date
-
-    if text is None:
-        text = _first(record, TEXT_KEYS)
-    if not text.strip():
-        raise Skip("record has no text")
-    return Document(
-        key=key,
-        path=path,
-        raw_hash=raw_hash,
-        text=text,
-        title=_first(record, TITLE_KEYS),
-        outlet=_first(record, OUTLET_KEYS),
-        published=parse_date(_first(record, DATE_KEYS)),
-        url=_first(record, URL_KEYS),
-        scraped=scraped,
-    )
-
-
-def _record_key(record: dict, path: str, n: int) -> str:
-    rid = record.get("id") or record.get("url") or record.get("link")
-    return f"{path}#{rid}" if rid else f"{path}#{n}"
-
-
-def _skip_part(skipped: list, path: str, part: str, reason: str) -> None:
-    log.warning("skipped %s %s: %s", path, part, reason)
-    skipped.append((f"{path}#{part.replace(' ', '')}", reason))
-
-
-def _records_to_documents(
-    records: Iterable[tuple[int, object]], path: str, skipped: list
-) -> list[Document]:
-    docs: list[Document] = []
-    seen: set[str] = set()
-    for n, record in records:
-        if not isinstance(record, dict):
-            _skip_part(skipped, path, f"record {n}", "not an object")
-            continue
-        key = _record_key(record, path, n)
-        if key in seen:
-            key = f"{key}#{n}"
-        seen.add(key)
-        raw = json.dumps(record, sort_keys=True, ensure_ascii=False)
-        try:
-            docs.append(record_document(record, key, path, sha256(raw)))
-        except Skip as exc:
-            _skip_part(skipped, path, f"record {n}", str(exc))
-    return docs
-
-
-def read_json(text: str, path: str, skipped: list) -> list[Document]:
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise Skip(f"malformed JSON: {exc}") from None
-    if isinstance(data, dict):
-        data = next(
-            (
-                data[k]
-                for k in ("articles", "items", "records", "data")
-                if isinstance(data.get(k), list)
-            ),
-            [data],
-        )
-    if not isinstance(data, list):
-        raise Skip("JSON is neither an article, a list of articles nor {'articles': [...]}")
-    return _records_to_documents(enumerate(data), path, skipped)
-
-
-def read_jsonl(text: str, path: str, skipped: list) -> list[Document]:
-    def records() -> Iterator[tuple[int, object]]:
-        for n, line in enumerate(text.splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                yield n, json.loads(line)
-            except json.JSONDecodeError as exc:
-                _skip_part(skipped, path, f"line {n}", f"malformed JSON ({exc.msg})")
-
-    return _records_to_documents(records(), path, skipped)
-
-
-def read_feed(text: str, path: str, skipped: list) -> list[Document]:
-    import feedparser
-
-    feed = feedparser.parse(text)
-    if not feed.entries:
-        reason = getattr(feed, "bozo_exception", None)
-        raise Skip(f"feed has no entries{f' ({reason})' if reason else ''}")
-    outlet = feed.feed.get("title", "")
-    docs: list[Document] = []
-    for n, entry in enumerate(feed.entries):
-        html = ""
-        if entry.get("content"):
-            html = entry.content[0].get("value", "")
-        html = html or entry.get("summary", "") or entry.get("description", "")
-        body = html_fragment_to_text(html)
-        if not body.strip():
-            _skip_part(skipped, path, f"entry {n}", "no text")
-            continue
-        link = entry.get("link", "")
-        key = f"{path}#{entry.get('id') or link or n}"
-        published = iso_from_struct(entry.get("published_parsed") or entry.get("updated_parsed"))
-        docs.append(
-            Document(
-                key=key,
-                path=path,
-                raw_hash=sha256(json.dumps([entry.get("title", ""), link, html, published])),
-                text=body,
-                title=entry.get("title", ""),
-                outlet=outlet,
-                published=published,
-                url=link,
-                scraped=False,
-            )
-        )
-    return docs
-
-
-def iso_from_struct(t) -> str:
-    """feedparser's parsed time tuple to YYYY-MM-DD ('' when the feed gave none)."""
-    return f"{t.tm_year:04d}-{t.tm_mon:02d}-{t.tm_mday:02d}" if t else ""
-
-
-def html_fragment_to_text(html: str) -> str:
-    """A feed entry's HTML to paragraphs; plain-text summaries pass through unchanged."""
-    if "<" not in html:
-        return html
-    from lxml import html as lxml_html
-
-    try:
-        root = lxml_html.fromstring(f"<div>{html}</div>")
-    except Exception:
-        return re.sub(r"<[^>]+>", " ", html)
-    for bad in root.xpath("//script|//style|//figure|//figcaption"):
-        bad.drop_tree()
-    for block in root.xpath("//p|//br|//div|//li|//h1|//h2|//h3|//h4|//blockquote"):
-        block.tail = "\n\n" + (block.tail or "")
-    return root.text_content()

@@ -388,3 +388,110 @@ def test_never_invents_text(lines):
         assert paragraph == _norm(paragraph)
         assert paragraph in _norm(raw)
     assert not re.search(r"\n{3,}", result.text)
+
+
+# --- block text from HTML, Markdown and feeds (index.blocks) ----------------------------
+
+LEDE = "Microsoft Corp said on Thursday it would remove all the carbon it has emitted by 2050."
+MORE = "The company will spend $1 billion over four years on carbon removal technology."
+
+
+def test_a_marked_heading_is_never_body_text_nor_glued_to_it():
+    heading = "Microsoft moves to erase its carbon footprint from the atmosphere in climate push"
+    assert is_prose(heading)  # read as a line of text, it would pass for a sentence
+    result = clean_text(f"# {heading}\n{LEDE}\n\n{MORE}")
+    assert result.text.split("\n\n") == [LEDE, MORE]
+    assert result.title == heading
+
+
+def test_a_marked_story_box_heading_opens_a_list_of_other_stories():
+    raw = (
+        f"{LEDE}\n\n{MORE}\n\n# Trending On Reuters\n\n# Banking\n\n"
+        "India needs to reform its banks, the finance minister told reporters on Monday.\n\n"
+        "# Factory Activity\n\nWeak factory reports from Asia and Europe suggest more central bank action"
+    )
+    assert clean_text(raw).text.split("\n\n") == [LEDE, MORE]
+
+
+def test_structured_text_keeps_the_entries_of_an_article_list():
+    entries = [
+        "Jan. 15-18: BK Productions, 2015 Boat Show, NHH, 500",
+        "- Schwartz & Wade, $17.99; ages 3-7",
+    ]
+    raw = f"{LEDE}\n\n" + "\n\n".join(entries) + "\n\nStore\n\nTake Quiz"
+    assert clean_text(raw, structured=True).text.split("\n\n") == [
+        LEDE,
+        entries[0],
+        "Schwartz & Wade, $17.99; ages 3-7",
+    ]
+    assert clean_text(raw).text == LEDE  # scraped text: a menu could look the same
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "So many ambulances lined up outside the airport pic.twitter.com/16xocpihlY",
+        "— Tom Phillips (@tomphillipsin) December 31, 2014",
+        "A photo posted by Jane Doe (@janedoe) on Dec 3, 2014 at 5:00pm PST",
+        "(Image credit: Getty Images)",
+        "(Credit: Reuters/Jane Doe)",
+        "[Photo: AP]",
+        "<iframe width='670' height='437' src='http://globalnews.ca/video/embed/1747657/'></iframe>",
+        "$app->get('/image/{username}', function($username) use ($app) {",
+        "Additional reporting by Jane Doe; Editing by John Roe",
+        "Read the full story at The Verge.",
+        "This article originally appeared on VICE US.",
+        "Our Standards: The Thomson Reuters Trust Principles.",
+        "Submit your letter to the editor via this form. Read more Letters to the Editor.",
+        "Subscribe: Spotify | Apple Podcasts | Google Podcasts",
+    ],
+)
+def test_furniture_shapes_are_cut(line):
+    assert clean_text(f"{LEDE}\n\n{line}\n\n{MORE}", structured=True).text.split("\n\n") == [
+        LEDE,
+        MORE,
+    ]
+
+
+def test_asides_of_the_writer_and_verse_survive():
+    aside = (
+        "(Speaking of which, the senator is right about what a fantastic job his mentor did "
+        "reaching out to voters in California. Look at how the state has swung since then.)"
+    )
+    verse = (
+        'The memoir begins with her birth. "I am born on a Tuesday at University Hospital / '
+        'Columbus, Ohio, / USA – / a country caught / between Black and White." A wonderful '
+        "model for young readers wanting to write their own family stories."
+    )
+    assert clean_text(f"{LEDE}\n\n{aside}\n\n{verse}").text.split("\n\n") == [LEDE, aside, verse]
+
+
+def test_sentences_cut_off_by_a_teaser_or_a_feed_are_dropped():
+    raw = (
+        f"{LEDE} The company also pledged to fund reforestation [...]\n\n"
+        f"{MORE} Analysts expect rivals to follow with similar…more\n\n"
+        f"{LEDE} The plan, which rivals were quick to …"
+    )
+    assert clean_text(raw).text.split("\n\n") == [LEDE, MORE, LEDE]
+    # Inside the article a trailing ellipsis is the writer's own.
+    trailing = 'He paused before he answered: "We will see..."'
+    assert clean_text(f"{trailing}\n\n{MORE}").text.split("\n\n") == [trailing, MORE]
+
+
+def test_inline_teasers_for_other_stories_are_cut():
+    raw = f"{LEDE} (RELATED: Kentucky Basketball’s Christmas Card Must Be Pretty Intimidating)"
+    assert clean_text(raw).text == LEDE
+
+
+def test_comment_sections_in_other_languages_end_the_article():
+    raw = f"{LEDE}\n\n# Comentar\n\nVaya comportamiento tan poco ejemplar del fiscal, de verdad."
+    assert clean_text(raw).text == LEDE
+
+
+def test_prose_in_scripts_without_spaces_or_capitals():
+    chinese = (
+        "香港行政长官梁振英在各方压力下就其大宅的违章建筑问题到立法会接受质询，并向香港民众道歉。"
+    )
+    arabic = "أكدت جهات سورية معارضة أن فصائل مسلحة سيطرت على مواقع جديدة في ريف حلب الشمالي."
+    assert is_prose(chinese) and is_prose(arabic)
+    assert clean_text(f"{chinese}\n\n{arabic}").text.split("\n\n") == [chinese, arabic]

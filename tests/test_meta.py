@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from index.config import SAMPLE_CORPUS
-from index.meta import PageMeta, extract_meta, parse_date
+from index.meta import PageMeta, clean_title, extract_meta, feed_outlet, host_names, parse_date
 
 SAMPLE = SAMPLE_CORPUS
 SCRAPED = Path(__file__).resolve().parent / "data" / "scraped"
@@ -124,3 +124,45 @@ def test_dates_in_body_sentences_are_not_publication_dates():
 )
 def test_parse_date(text, expected):
     assert parse_date(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("title", "sites", "expected"),
+    [
+        ("Merkel warns of populism | DW | 19.01.2020", ["DW"], "Merkel warns of populism"),
+        ("Merkel warns of populism | DW | 19.01.2020", host_names("https://www.dw.com/en/x"),
+         "Merkel warns of populism"),
+        ("Title of a story - CNN", host_names("https://edition.cnn.com/2020/01/x"), "Title of a story"),
+        ("Senate opens trial - The New York Times", ["The New York Times"], "Senate opens trial"),
+        ("NPR | Senate opens trial", host_names("https://www.npr.org/x"), "Senate opens trial"),
+        ("Infanta case goes to Madrid » Local » Noticias » Ultima Hora Mallorca",
+         host_names("http://ultimahora.es/mallorca/x"), "Infanta case goes to Madrid"),
+        # A part that does not name the site stays, and so does a headline naming it.
+        ("Biden visits Kyiv - live updates", ["CNN"], "Biden visits Kyiv - live updates"),
+        ("CNN anchor leaves the network after 20 years | Reuters", ["Reuters"],
+         "CNN anchor leaves the network after 20 years"),
+        ("Reuters reports record profit for the year - Business", ["Reuters"],
+         "Reuters reports record profit for the year - Business"),
+    ],
+)  # fmt: skip
+def test_titles_lose_the_site_name_and_date(title, sites, expected):
+    assert clean_title(title, sites) == expected
+
+
+@pytest.mark.parametrize(
+    ("title", "link", "outlet"),
+    [
+        ("NYT > Top Stories", "https://www.nytimes.com", "NYT"),
+        ("News : NPR", "https://www.npr.org/templates/story/story.php?storyId=1001", "NPR"),
+        ("BBC News - News front page", "https://www.bbc.co.uk/news/", "BBC News"),
+        ("Latest articles - The Japan Times", "https://www.japantimes.co.jp/", "The Japan Times"),
+        ("Aeon | a world of ideas", "https://aeon.co", "Aeon"),
+        ("ČT24 — Výběr redakce", "https://ct24.ceskatelevize.cz", "ČT24"),
+        ("Quanta Magazine", "https://www.quantamagazine.org", "Quanta Magazine"),
+        ("", "https://www.example.com/feed", "example.com"),
+        ("NYT > Top Stories", "", "NYT"),  # no link: a path's first step is the site
+        ("World News - Daily Planet", "", "World News - Daily Planet"),  # can't tell: all of it
+    ],
+)
+def test_feed_outlet_is_the_site_not_the_feed(title, link, outlet):
+    assert feed_outlet(title, link) == outlet

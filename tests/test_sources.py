@@ -1,9 +1,15 @@
 """Reading every supported format into Documents, and skipping what can't be read."""
 
 import json
+import logging
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
 
 from index.articles import prepare
-from index.sources import read_sources
+from index.sources import read_file, read_sources
 
 BODY = (
     "The city council approved a new budget on Tuesday after a long debate. "
@@ -150,3 +156,190 @@ def test_site_notices_are_cut_from_every_format(tmp_path):
         assert "inbox" not in article.text
     texts = {a.path.rsplit("/", 1)[-1]: a.text for a in map(prepare, docs)}
     assert BODY in texts["page.html"] and BODY in texts["story.md"]
+
+
+# --- real pages and what reading HTML keeps -------------------------------------------
+
+PAGES = Path(__file__).resolve().parents[2] / "shared" / "pages" / "newspaper" / "html"
+needs_pages = pytest.mark.skipif(not PAGES.exists(), reason="needs ../shared/pages")
+
+CARBON = [
+    "Microsoft Corp said on Thursday it would remove from the atmosphere all the carbon it has "
+    "emitted since its founding in 1975, by 2050.",
+    "The company will spend $1 billion over four years on carbon removal technology, its "
+    "president Brad Smith told reporters in Redmond.",
+    "Environmental groups welcomed the pledge but said the company should also stop selling "
+    "cloud services to oil and gas producers.",
+    "Analysts said the cost would barely dent the company's earnings, which topped $39 billion "
+    "last year.",
+]
+SUBHEADING = "Microsoft moves to erase its carbon footprint from the atmosphere in climate push"
+FURNITURE_HTML = [
+    '<figure><img src="x.jpg"><figcaption>Brad Smith at the launch event. (Credit: Jane Doe)</figcaption>'
+    "</figure>",
+    '<blockquote class="twitter-tweet"><p>Big news on the climate front today</p>&mdash; Brad '
+    "Smith (@BradSmi) January 16, 2020</blockquote>",
+    '<blockquote class="twitter-tweet"><p>We did it pic.twitter.com/abc123</p></blockquote>',
+    "<p>(Credit: Reuters/Jane Doe)</p>",
+    "<p>(Image credit: Getty Images)</p>",
+    '<p>Read more: <a href="/x">Amazon pledges to cut its emissions</a></p>',
+    "<p>Additional reporting by Jane Doe; Editing by John Roe</p>",
+    "<p>Our Standards: The Thomson Reuters Trust Principles.</p>",
+    "<p>This article originally appeared on VICE US.</p>",
+    "<p>Submit your letter to the editor via this form. Read more Letters to the Editor.</p>",
+    "<h3>PC Gamer Newsletter</h3><p>Sign up to get the best content of the week, and great "
+    "gaming deals, as picked by the editors.</p>",
+    "<h3>Editors' Recommendations</h3><ul><li><a href='/a'>The best laptops of 2020 for every "
+    "budget</a></li><li><a href='/b'>Why cloud computing uses so much power</a></li></ul>",
+    "<p>Subscribe: Spotify | Apple Podcasts | Google Podcasts | RSS</p>",
+    "<p>© Thomson Reuters 2020</p>",
+]
+FURNITURE_WORDS = [
+    "Credit", "launch event", "Big news", "BradSmi", "pic.twitter", "Getty", "Read more", "Amazon",
+    "Additional reporting", "Editing by", "Our Standards", "originally appeared", "letter",
+    "Newsletter", "Sign up", "Recommendations", "laptops", "Subscribe", "Spotify", "©",
+]  # fmt: skip
+
+
+def _page(title: str, body: str) -> str:
+    return f"<html><head><title>{title}</title></head><body><article>{body}</article></body></html>"
+
+
+def test_html_paragraphs_stay_paragraphs_and_headings_join_no_sentence(tmp_path):
+    body = (
+        f"<h1>Microsoft to erase its carbon footprint</h1><p>{CARBON[0]}</p>"
+        f"<h2>{SUBHEADING}</h2><p>{CARBON[1]}</p><p>{CARBON[2]}</p><p>{CARBON[3]}</p>"
+    )
+    (tmp_path / "carbon.html").write_text(_page("Microsoft to erase its carbon footprint", body))
+    (doc,) = read_sources([tmp_path]).documents
+    article = prepare(doc)
+    assert article.text.split("\n\n") == CARBON
+    assert "climate push" not in article.text and "erase" not in article.text
+    assert article.title == "Microsoft to erase its carbon footprint"
+
+
+def test_html_furniture_is_never_indexed(tmp_path):
+    body = f"<h1>Microsoft to erase its carbon footprint</h1><p>{CARBON[0]}</p>"
+    body += f"<p>{CARBON[1]}</p>" + "".join(FURNITURE_HTML[:6])
+    body += f"<p>{CARBON[2]}</p><p>{CARBON[3]}</p>" + "".join(FURNITURE_HTML[6:])
+    (tmp_path / "carbon.html").write_text(_page("Microsoft - Example Times", body))
+    (doc,) = read_sources([tmp_path]).documents
+    article = prepare(doc)
+    assert article.text.split("\n\n") == CARBON
+    for junk in FURNITURE_WORDS:
+        assert junk not in article.text, junk
+
+
+@needs_pages
+def test_real_page_keeps_paragraphs_and_drops_the_story_box():
+    (doc,) = read_file(PAGES / "reuters.com1.html", 10**8)
+    article = prepare(doc)
+    paragraphs = article.text.split("\n\n")
+    assert len(paragraphs) == 6
+    assert paragraphs[0].startswith("MUMBAI (Reuters) - The BSE Sensex and Nifty ended flat")
+    assert paragraphs[-1].startswith("However, energy firms fell as Brent crude")
+    for junk in ("Sensex ends flat", "Reporting by", "Tweet this", "Jaitley", "Full Article"):
+        assert junk not in article.text
+
+
+@needs_pages
+def test_real_page_with_embedded_tweets_and_verse():
+    article = prepare(read_file(PAGES / "mashable.com2.html", 10**8)[0])
+    assert (
+        "Stansted" in article.text and "@" not in article.text and "pic.twitter" not in article.text
+    )
+    # Verse quoted with " / " is prose, not a link bar.
+    verse = prepare(read_file(PAGES / "cleveland.com2.html", 10**8)[0]).text
+    assert "Woodson won the National Book Award for this childhood memoir in verse." in verse
+
+
+@needs_pages
+def test_pages_that_are_not_articles_are_skipped_with_the_reason(tmp_path):
+    for name in ("details.com1", "fool.com2", "cnn_main_site", "yahoo_main_site"):
+        (tmp_path / f"{name}.html").write_bytes((PAGES / f"{name}.html").read_bytes())
+    caption = "<p>Senator Mitch McConnell arriving at the Capitol on Tuesday.</p>"
+    (tmp_path / "caption.html").write_text(_page("A photo", caption))
+    code = "<p>{{ article.body | safe }}</p><p>&lt;div class='x'&gt;{% block content %}&lt;/div&gt;</p>"
+    (tmp_path / "template.html").write_text(_page("Template", code))
+    result = read_sources([tmp_path])
+    assert result.documents == []
+    reasons = {Path(p).stem: r for p, r in result.skipped}
+    assert reasons["details.com1"] == "not an article: an error page ('Page Not Found')"
+    assert reasons["fool.com2"] == "not an article: an error page ('Forbidden')"
+    assert "front page of edition.cnn.com" in reasons["cnn_main_site"]
+    assert "front page of uk.yahoo.com" in reasons["yahoo_main_site"]
+    assert "one short paragraph (9 words)" in reasons["caption"]
+    assert reasons["template"].startswith("not an article: no article text")
+
+
+@needs_pages
+def test_real_page_titles_lose_the_site_name():
+    titles = {
+        name: prepare(read_file(PAGES / f"{name}.html", 10**8)[0]).title
+        for name in ("wired.com1", "telegraph.co.uk2", "spanish_article", "self.com1")
+    }
+    assert titles == {
+        "wired.com1": "How Butterflies Get Their Shine",
+        "telegraph.co.uk2": "Margaret Thatcher feared GCSEs would lower school standards",
+        "spanish_article": "Anticorrupción decidirá en Madrid si recurre la imputación de la Infanta",
+        "self.com1": "Headbands 101: Taylor Swift Taught a Master Class on the Subject",
+    }
+
+
+@needs_pages
+def test_pages_in_other_scripts_are_read():
+    text = prepare(read_file(PAGES / "chinese_article.html", 10**8)[0]).text
+    assert text.startswith("香港行政长官梁振英在各方压力下就其大宅的违章建筑")
+    assert len(text.split("\n\n")) >= 5
+
+
+def test_size_refusal_names_the_setting(tmp_path):
+    (tmp_path / "big.html").write_text(HTML * 10)
+    result = read_sources([tmp_path], max_bytes=1000)
+    (reason,) = [r for _, r in result.skipped]
+    assert "over the 1000-byte cap" in reason and "index.max_file_bytes" in reason
+
+
+def test_a_missing_reader_library_is_one_clear_error(tmp_path, monkeypatch, caplog):
+    """feedparser missing: each feed is skipped with one line naming the package, the
+    error is logged once, and the other formats are read."""
+    for n in range(3):
+        (tmp_path / f"feed{n}.rss").write_text(RSS)
+    (tmp_path / "story.txt").write_text(BODY)
+    monkeypatch.setitem(sys.modules, "feedparser", None)  # what `import` sees when it is gone
+    with caplog.at_level(logging.WARNING, logger="index.sources"):
+        result = read_sources([tmp_path])
+    assert [Path(d.path).name for d in result.documents] == ["story.txt"]
+    reasons = {r for _, r in result.skipped}
+    assert len(result.skipped) == 3 and len(reasons) == 1
+    (reason,) = reasons
+    assert reason.startswith(
+        "cannot read feed files: the Python package 'feedparser' is not installed"
+    )
+    assert "pip install feedparser" in reason
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1 and errors[0].exc_info is None
+    assert not [r for r in caplog.records if "Traceback" in r.getMessage()]
+
+
+def test_html_without_lxml_html_clean_is_one_clear_error(tmp_path):
+    """pip 23.2 leaves the lxml[html_clean] extra out: trafilatura then fails on import
+    for every page. A fresh interpreter without lxml_html_clean shows what a user sees."""
+    for n in range(3):
+        (tmp_path / f"page{n}.html").write_text(HTML)
+    (tmp_path / "story.txt").write_text(BODY)
+    script = (
+        "import sys, json, logging; sys.modules['lxml_html_clean'] = None; "
+        "logging.basicConfig(level=logging.WARNING); "
+        "from index.sources import read_sources; "
+        f"r = read_sources([{str(tmp_path)!r}]); "
+        "print(json.dumps([[d.path for d in r.documents], r.skipped]))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True
+    )
+    docs, skipped = json.loads(proc.stdout)
+    assert [Path(p).name for p in docs] == ["story.txt"]
+    assert len(skipped) == 3 and len({r for _, r in skipped}) == 1
+    assert "cannot read HTML files" in skipped[0][1] and "lxml_html_clean" in skipped[0][1]
+    assert proc.stderr.count("ERROR") == 1 and "Traceback" not in proc.stderr
