@@ -16,8 +16,8 @@ import numpy as np
 from index.articles import prepare
 from index.build import embedding_input
 from index.config import Config
-from index.embed import Encoded
 from index.passages import make_passages
+from index.retrieve.model import Encoded
 from index.sources import read_sources
 
 FALLBACK_QUESTIONS = [
@@ -155,7 +155,7 @@ class StubEmbedder:
     synthetic articles embeds nothing): deterministic vectors from a hash of the text."""
 
     name = "bench-stub"
-    sentence_mode = "contextual"
+    sentence_vectors = "contextual"
     backend = "stub"
 
     def __init__(self, dim: int = 384):

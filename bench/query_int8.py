@@ -18,9 +18,9 @@ import time
 from pathlib import Path
 
 from index.config import Config
-from index.embed import Embedder
 from index.engine import Engine
 from index.evaluate import evaluate, load_qa
+from index.retrieve.model import Embedder
 
 
 def main() -> None:

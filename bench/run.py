@@ -31,10 +31,10 @@ import inputs as bc  # noqa: E402
 import numpy as np  # noqa: E402
 import synth  # noqa: E402
 
-from index import vectors  # noqa: E402
 from index.config import Config  # noqa: E402
-from index.embed import QUERY_ONE_THREAD, Embedder  # noqa: E402
 from index.engine import Engine  # noqa: E402
+from index.retrieve import vectors  # noqa: E402
+from index.retrieve.model import QUERY_ONE_THREAD, Embedder  # noqa: E402
 
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpora" / "realtimeqa-2022" / "corpus.jsonl"
 FULL = {
@@ -122,7 +122,7 @@ def bench_throughput(work: Path, sources: list[Path], embedder: Embedder, prof: 
                  "prepare_s": inputs.seconds}  # fmt: skip
     engines = {}
     for mode in ("contextual", "standalone"):
-        embedder.sentence_mode = mode
+        embedder.sentence_vectors = mode
         engine = Engine(build_config(work / f"build-{mode}", sources, mode), embedder)
         seconds, report, stages = timed_build(engine)
         out[f"build_{mode}"] = {
@@ -135,7 +135,7 @@ def bench_throughput(work: Path, sources: list[Path], embedder: Embedder, prof: 
         print(f"  build ({mode}): {seconds:.1f} s, stages {stages}", flush=True)
     raw.append(raw_encode_s(embedder, inputs.texts))  # bracket the builds: drift cancels
     raw_sent.append(raw_encode_s(embedder, sentences))
-    embedder.sentence_mode = "contextual"
+    embedder.sentence_vectors = "contextual"
     raw_pps = n / float(np.mean(raw))
     out["raw_encode_s"] = raw
     out["raw_encode_sentences_s"] = raw_sent

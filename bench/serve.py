@@ -32,10 +32,10 @@ def rss() -> dict[str, int]:
 
 def main() -> None:
     config_path, questions_path = sys.argv[1], sys.argv[2]
-    from index import vectors
     from index.config import from_dict
-    from index.embed import Embedder
     from index.engine import Engine
+    from index.retrieve import vectors
+    from index.retrieve.model import Embedder
 
     import_s = time.perf_counter() - T_PROCESS
     config = from_dict(json.loads(Path(config_path).read_text()))

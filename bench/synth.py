@@ -16,10 +16,11 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from index import store, vectors
+from index import store
 from index.build import vector_index
 from index.config import Config
-from index.lexical import Lexical, tokenize
+from index.retrieve import vectors
+from index.retrieve.lexical import Lexical, tokenize
 
 NOISE = 0.5  # norm of the Gaussian noise relative to the (unit) real vector
 MIX = 0.6  # at most this share of a second real vector is mixed in

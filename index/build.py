@@ -20,15 +20,16 @@ from pathlib import Path
 import numpy as np
 from filelock import FileLock, Timeout
 
-from . import store, vectors
+from . import store
 from .articles import prepare
 from .config import Config
-from .embed import Embedder, Encoded
 from .errors import BuildInterrupted, BuildLockedError, MassRemovalError
 from .inputs import InputPlan, plan_inputs
-from .lexical import Lexical
 from .models import Article, BuildReport, Document, Passage
 from .passages import make_passages
+from .retrieve import vectors
+from .retrieve.lexical import Lexical
+from .retrieve.model import Embedder, Encoded
 from .sources import read_sources
 
 log = logging.getLogger(__name__)
@@ -48,7 +49,7 @@ def signature(config: Config, embedder: Embedder) -> str:
         {
             "v": PIPELINE_VERSION,
             "model": embedder.name,
-            "sentences": embedder.sentence_mode,
+            "sentences": embedder.sentence_vectors,
             "passages": asdict(config.passages),
             # int8 weights give other vectors; the float backends give the same ones.
             **({"weights": "int8"} if embedder.backend == "onnx-int8" else {}),

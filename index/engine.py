@@ -21,16 +21,16 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from . import store, vectors
+from . import store
 from .build import Progress, build
 from .config import Config
-from .embed import Embedder
 from .errors import IndexEmptyError, IndexMissingError, QueryError
 from .inputs import location
-from .lexical import Lexical
 from .models import Answer, BuildReport, Hit, Source
-from .rerank import Reranker, rerank
-from .search import (
+from .retrieve import vectors
+from .retrieve.lexical import Lexical
+from .retrieve.model import Embedder
+from .retrieve.ranking import (
     Candidate,
     best_sentence,
     collapse,
@@ -39,6 +39,7 @@ from .search import (
     relevance,
     unshown_part,
 )
+from .retrieve.rerank import Reranker, rerank
 
 log = logging.getLogger(__name__)
 

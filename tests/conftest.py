@@ -12,8 +12,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 from index.config import SAMPLE_CORPUS, Config
-from index.embed import Embedder
 from index.engine import Engine
+from index.retrieve.model import Embedder
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index import vectors
 from index.config import SAMPLE_CORPUS
+from index.retrieve import vectors
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
@@ -133,14 +133,14 @@ def test_fast_embedding_equals_plain_sentence_transformers(embedder):
         "A text with no sentence spans.",
     ] + [f"Passage {i} about the council budget vote." for i in range(70)]
     spans = [[(0, 29), (30, 66)], [(0, 45), (46, 73)], []] + [[(0, 40)]] * 70
-    mode, budget = embedder.sentence_mode, embedder.token_budget
-    embedder.sentence_mode = "contextual"
+    mode, budget = embedder.sentence_vectors, embedder.token_budget
+    embedder.sentence_vectors = "contextual"
     try:
         enc = embedder.encode_passages(texts, spans)
         embedder.token_budget = 4096  # the CUDA path's token-budget batches, run on CPU
         big = embedder.encode_passages(texts, spans)
     finally:
-        embedder.sentence_mode, embedder.token_budget = mode, budget
+        embedder.sentence_vectors, embedder.token_budget = mode, budget
     assert np.abs(big.vectors - enc.vectors).max() < 1e-5
     for a, b in zip(big.sentence_vectors, enc.sentence_vectors, strict=True):
         assert np.abs(a - b).max() < 1e-5
@@ -168,7 +168,7 @@ def test_fast_embedding_equals_plain_sentence_transformers(embedder):
 def test_onnx_backend_gives_the_torch_vectors(embedder):
     pytest.importorskip("onnxruntime")
     pytest.importorskip("onnxscript")
-    from index.embed import Embedder
+    from index.retrieve.model import Embedder
 
     ort = Embedder(sentence_vectors="contextual", backend="onnx")
     texts = ["Heavy rain flooded the valley. Residents were evacuated on Sunday."] * 3
@@ -183,7 +183,7 @@ def test_onnx_backend_gives_the_torch_vectors(embedder):
 
 
 def test_torch_backend_gives_the_plain_vectors(embedder):
-    from index.embed import Embedder
+    from index.retrieve.model import Embedder
 
     torch_emb = Embedder(sentence_vectors="contextual", backend="torch")
     assert torch_emb.backend == "torch"
@@ -195,7 +195,7 @@ def test_torch_backend_gives_the_plain_vectors(embedder):
 
 
 def test_auto_backend_falls_back_to_torch_when_onnx_cannot_load(tmp_path, monkeypatch, caplog):
-    from index.embed import Embedder
+    from index.retrieve.model import Embedder
 
     not_a_dir = tmp_path / "cache"
     not_a_dir.write_text("a file where the cache folder should be")
@@ -212,7 +212,7 @@ def test_auto_backend_falls_back_to_torch_when_onnx_cannot_load(tmp_path, monkey
 def test_int8_backend_is_close_but_marks_the_index_as_other_vectors(embedder):
     from index.build import signature
     from index.config import Config
-    from index.embed import Embedder
+    from index.retrieve.model import Embedder
 
     int8 = Embedder(backend="onnx-int8")
     texts = ["Heavy rain flooded the valley. Residents were evacuated on Sunday."]
@@ -232,12 +232,12 @@ def test_standalone_sentences_shared_by_passages_are_embedded_once(embedder):
         [(0, len(shared)), (len(shared) + 1, len(texts[1]))],
     ]
     seen: list[int] = []
-    before = embedder.sentence_mode
-    embedder.sentence_mode = "standalone"
+    before = embedder.sentence_vectors
+    embedder.sentence_vectors = "standalone"
     try:
         enc = embedder.encode_passages(texts, spans, progress=seen.append)
     finally:
-        embedder.sentence_mode = before
+        embedder.sentence_vectors = before
     assert sum(seen) == embedder.work_units(spans) == 6  # progress still counts every input
     plain = embedder.model.encode([shared], normalize_embeddings=True, show_progress_bar=False)
     assert np.abs(enc.sentence_vectors[0][1] - plain[0]).max() < 1e-4
@@ -245,7 +245,8 @@ def test_standalone_sentences_shared_by_passages_are_embedded_once(embedder):
 
 
 def test_a_damaged_cached_onnx_export_is_made_again(tmp_path, monkeypatch, caplog):
-    from index.embed import Embedder, default_model_path, onnx_cache_dir
+    from index.retrieve.model import Embedder, default_model_path
+    from index.retrieve.onnx import onnx_cache_dir
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     cached = onnx_cache_dir(default_model_path()) / "model.onnx"

@@ -8,7 +8,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from index.lexical import Lexical, tokenize, top_k
+from index.retrieve.lexical import Lexical, tokenize, top_k
 
 WORDS = ["flood", "valley", "minister", "beijing", "talks", "storm", "court", "election",
          "rain", "evacuated", "prices", "deal", "ukraine", "summit", "wang", "shoigu"]  # fmt: skip

@@ -6,7 +6,7 @@ from conftest import make_config
 
 from index.config import SAMPLE_CORPUS
 from index.engine import Engine
-from index.rerank import Reranker, rerank
+from index.retrieve.rerank import Reranker, rerank
 
 
 @pytest.fixture(scope="module")

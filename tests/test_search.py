@@ -1,6 +1,6 @@
 """Ranking logic without I/O, and what a reply quotes."""
 
-from index.search import unshown_part
+from index.retrieve.ranking import unshown_part
 
 
 def test_unshown_part_takes_out_sentences_already_quoted():

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from index.config import SAMPLE_CORPUS
-from index.embed import Embedder
 from index.engine import Engine
+from index.retrieve.model import Embedder
 from tests.bot.harness import (
     HARNESSES,
     HOSTILE,

@@ -13,7 +13,7 @@ import bm25s
 import numpy as np
 import Stemmer
 
-from .errors import IndexCorruptError
+from ..errors import IndexCorruptError
 
 _STEMMER = Stemmer.Stemmer("english")
 

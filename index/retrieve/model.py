@@ -10,18 +10,16 @@ Batches are length-sorted to cut padding; CUDA runs in fp16.
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import io
 import logging
 import os
-import queue
-import threading
-import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from .batching import CUDA_TOKENS_PER_BATCH, Batcher, prefetch
+from .onnx import export_onnx, onnx_cache_dir, ort_session, quantize_int8
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +81,7 @@ class Embedder:
         self.batch_size = batch_size
         # "standalone" embeds each sentence on its own (sharper answer sentences, about
         # twice the model time); "contextual" pools them from the passage's forward pass.
-        self.sentence_mode = sentence_vectors
+        self.sentence_vectors = sentence_vectors
         self.model = SentenceTransformer(self.name, device=self.device)
         self.model.max_seq_length = min(max_seq_length, self.model.max_seq_length or 512)
         if self.device.startswith("cuda"):
@@ -138,7 +136,7 @@ class Embedder:
                 path = export_onnx(self.model, onnx_cache_dir(self.name))
                 if int8:
                     path = quantize_int8(path)
-                self._ort[1] = _ort_session(path, 1)
+                self._ort[1] = ort_session(path, 1)
                 return path
             except Exception:
                 if attempt or path is None:  # no file to blame: the export itself failed
@@ -157,7 +155,7 @@ class Embedder:
         threads = torch.get_num_threads()  # 1 inside _threads(1), for single questions
         session = self._ort.get(threads)
         if session is None:
-            session = self._ort[threads] = _ort_session(self._onnx_file, threads)
+            session = self._ort[threads] = ort_session(self._onnx_file, threads)
         feed = {"input_ids": ids.numpy(), "attention_mask": mask.numpy()}
         return torch.from_numpy(session.run(None, feed)[0])
 
@@ -189,7 +187,7 @@ class Embedder:
     def work_units(self, sentence_spans: Sequence[Spans]) -> int:
         """Model inputs `encode_passages` reports progress in: passages, plus sentences
         when they are embedded on their own (always, off the fast path)."""
-        if self.sentence_mode != "standalone" and self._fast:
+        if self.sentence_vectors != "standalone" and self._fast:
             return len(sentence_spans)
         return len(sentence_spans) + sum(max(len(s), 1) for s in sentence_spans)
 
@@ -205,7 +203,7 @@ class Embedder:
             for t, spans in zip(texts, sentence_spans, strict=True)
         ]
         if self._fast:
-            want_spans = self.sentence_mode == "contextual"
+            want_spans = self.sentence_vectors == "contextual"
             enc = self._encode_fast(texts, sentence_spans if want_spans else None, progress)
             if want_spans:
                 return enc
@@ -244,8 +242,8 @@ class Embedder:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         sents: list[np.ndarray | None] = [None] * len(texts)
         cuda = self.device.startswith("cuda")
-        batches = _Batcher(self, texts, sentence_spans, pin=cuda)
-        source = _prefetch(batches) if len(texts) > self.batch_size else iter(batches)
+        batches = Batcher(self, texts, sentence_spans, pin=cuda)
+        source = prefetch(batches) if len(texts) > self.batch_size else iter(batches)
         pending: list = []
 
         def flush() -> None:
@@ -283,99 +281,8 @@ class Embedder:
         return Encoded(out, sents)  # type: ignore[arg-type]
 
 
-def onnx_cache_dir(name: str) -> Path:
-    """Where the ONNX export of model `name` is kept ($XDG_CACHE_HOME/newsdesk/...)."""
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "newsdesk" / f"onnx-{hashlib.sha256(name.encode()).hexdigest()[:12]}"
-
-
-def export_onnx(st_model, out_dir: Path) -> Path:
-    """The transformer of a SentenceTransformer as ONNX (ids, mask -> last_hidden_state).
-
-    Exported once (torch.onnx, needs `onnx` and `onnxscript`) and reused; written to a
-    temporary name first so that a killed export never leaves a broken file.
-    """
-    import torch
-
-    path = out_dir / "model.onnx"
-    if path.exists():
-        return path
-    out_dir.mkdir(parents=True, exist_ok=True)
-
-    class Hidden(torch.nn.Module):
-        def __init__(self, m):
-            super().__init__()
-            self.m = m
-
-        def forward(self, input_ids, attention_mask):
-            return self.m(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
-
-    log.info(
-        "exporting %s to ONNX once (about 20 s), cached in %s",
-        st_model[0].auto_model.name_or_path,
-        out_dir,
-    )
-    auto = st_model[0].auto_model.float().eval()
-    example = (torch.ones((2, 16), dtype=torch.int64), torch.ones((2, 16), dtype=torch.int64))
-    batch, seq = torch.export.Dim("batch"), torch.export.Dim("seq", max=512)
-    tmp = out_dir / f"model.{os.getpid()}.tmp"
-    chatter = io.StringIO()  # the exporter prints its progress and warns about torchvision
-    with (
-        torch.no_grad(),
-        warnings.catch_warnings(),
-        contextlib.redirect_stdout(chatter),
-        _quiet_loggers("torch.onnx", "onnxscript", "onnx_ir"),
-    ):
-        warnings.simplefilter("ignore")
-        torch.onnx.export(
-            Hidden(auto).eval(), example, str(tmp),
-            input_names=["input_ids", "attention_mask"], output_names=["last_hidden_state"],
-            dynamic_shapes={"input_ids": {0: batch, 1: seq}, "attention_mask": {0: batch, 1: seq}},
-            dynamo=True, external_data=False,
-        )  # fmt: skip
-    os.replace(tmp, path)
-    return path
-
-
-def quantize_int8(fp32_path: Path) -> Path:
-    """Dynamic int8 quantisation of the weights (activations quantised at run time), once."""
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    out = fp32_path.with_name("model_int8.onnx")
-    if not out.exists():
-        tmp = out.with_name(f"model_int8.{os.getpid()}.tmp")
-        quantize_dynamic(str(fp32_path), str(tmp), weight_type=QuantType.QInt8)
-        os.replace(tmp, out)
-    return out
-
-
-@contextlib.contextmanager
-def _quiet_loggers(*names: str):
-    loggers = [logging.getLogger(n) for n in names]
-    before = [lg.level for lg in loggers]
-    for lg in loggers:
-        lg.setLevel(logging.ERROR)
-    try:
-        yield
-    finally:
-        for lg, level in zip(loggers, before, strict=True):
-            lg.setLevel(level)
-
-
-def _ort_session(path: Path, threads: int):
-    import onnxruntime as ort
-
-    opts = ort.SessionOptions()
-    opts.intra_op_num_threads = threads
-    opts.inter_op_num_threads = 1
-    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
-
-
 BACKENDS = ("auto", "torch", "onnx", "onnx-int8")
 QUERY_ONE_THREAD = 8  # up to this many queries run on one CPU thread (see _threads)
-CHUNK = 4096  # texts tokenised at a time, ahead of the model
-CUDA_TOKENS_PER_BATCH = 131_072  # CUDA batches hold up to this many (padded) tokens
 
 
 @contextlib.contextmanager
@@ -398,121 +305,3 @@ def _threads(n: int):
         yield
     finally:
         torch.set_num_threads(before)
-
-
-class _Batcher:
-    """Yields (indices, ids, mask, span weights | None) batches, and None after each chunk.
-
-    Span weights: (rows, max spans, width) 0/1 float32 selecting each sentence's tokens
-    (a sentence cut off by truncation selects all real tokens), a (rows, max spans) mask
-    of the real spans, and the number of spans per row; bmm with the hidden states gives
-    the per-sentence sums. A text without spans gets one zero vector.
-    """
-
-    def __init__(self, emb: Embedder, texts: list[str], spans, pin: bool):
-        self.emb, self.texts, self.spans, self.pin = emb, texts, spans, pin
-
-    def __iter__(self):
-        import torch
-
-        emb, tok = self.emb, self.emb.model.tokenizer
-        pad = tok.pad_token_id or 0
-        want = self.spans is not None
-        for lo in range(0, len(self.texts), CHUNK):
-            chunk = self.texts[lo : lo + CHUNK]
-            enc = tok(
-                chunk,
-                return_offsets_mapping=want,
-                truncation=True,
-                max_length=emb.model.max_seq_length,
-            )
-            lengths = [len(x) for x in enc["input_ids"]]
-            order = np.argsort([-n for n in lengths], kind="stable")
-            start = 0
-            while start < len(order):
-                width = max(lengths[order[start]], 1)
-                rows = max(emb.batch_size, emb.token_budget // width)
-                local = order[start : start + rows]
-                start += len(local)
-                ids, mask = pad_batch([enc["input_ids"][i] for i in local], width, pad)
-                weights = None
-                if want:
-                    weights = self._weights(local, lo, enc["offset_mapping"], width)
-                tensors = [torch.from_numpy(ids), torch.from_numpy(mask)]
-                if self.pin:  # page-locked, so the copies to the GPU run asynchronously
-                    tensors = [t.pin_memory() for t in tensors]
-                    if weights is not None:
-                        weights = (weights[0].pin_memory(), *weights[1:])
-                yield local + lo, *tensors, weights
-            yield None
-
-    def _weights(self, local, lo, offsets, width):
-        import torch
-
-        counts = [max(len(self.spans[lo + i]), 1) for i in local]
-        w = np.zeros((len(local), max(counts), width), dtype=np.float32)
-        valid = np.zeros((len(local), max(counts)), dtype=bool)
-        for row, i in enumerate(local):
-            spans = self.spans[lo + i]
-            valid[row, : counts[row]] = True
-            if not spans:
-                continue  # one zero vector, as for a text with no sentences
-            off = np.asarray(offsets[i], dtype=np.int64).reshape(-1, 2)
-            starts, ends = off[:, 0], off[:, 1]
-            real = ends > starts  # special tokens have (0, 0)
-            for j, (a, b) in enumerate(spans):
-                sel = real & (starts >= a) & (ends <= b)
-                w[row, j, : len(off)] = sel if sel.any() else real
-        return torch.from_numpy(w), valid, counts
-
-
-def _prefetch(iterable, depth: int = 3):
-    """Run `iterable` on a worker thread, `depth` items ahead of the consumer.
-
-    If the consumer stops early (an error in the model), the worker stops too.
-    """
-    q: queue.Queue = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-    done = object()
-
-    def put(item) -> bool:
-        while not stop.is_set():
-            try:
-                q.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def work() -> None:
-        try:
-            for item in iterable:
-                if not put(item):
-                    return
-        except BaseException as exc:  # handed to the consumer, raised there
-            put(_Failed(exc))
-        put(done)
-
-    threading.Thread(target=work, daemon=True, name="embed-prefetch").start()
-    try:
-        while (item := q.get()) is not done:
-            if isinstance(item, _Failed):
-                raise item.exc
-            yield item
-    finally:
-        stop.set()
-
-
-@dataclass
-class _Failed:
-    exc: BaseException
-
-
-def pad_batch(seqs: Sequence[Sequence[int]], width: int, pad: int) -> tuple[np.ndarray, np.ndarray]:
-    """Token id lists to (ids, attention mask), both (len(seqs), width) int64, right-padded."""
-    ids = np.full((len(seqs), width), pad, dtype=np.int64)
-    mask = np.zeros((len(seqs), width), dtype=np.int64)
-    for row, seq in enumerate(seqs):
-        ids[row, : len(seq)] = seq
-        mask[row, : len(seq)] = 1
-    return ids, mask

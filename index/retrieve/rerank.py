@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .embed import quiet_offline_hub
+from .model import quiet_offline_hub
 
 log = logging.getLogger(__name__)
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from .errors import IndexCorruptError
+from ..errors import IndexCorruptError
 
 _SQ = {"float16": faiss.ScalarQuantizer.QT_fp16, "int8": faiss.ScalarQuantizer.QT_8bit}
 _METRIC = faiss.METRIC_INNER_PRODUCT
