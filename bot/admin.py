@@ -158,7 +158,7 @@ class AdminCog(commands.Cog):
             await asyncio.gather(editor, return_exceptions=True)
         if report is not None:
             log.info("reindex done: %s", report.as_dict())
-            await self.bot.refresh_outlets()
+            self.bot.dispatch("index_updated")
             await _final_edit(interaction, content="", embed=render.report_embed(report, what))
         else:
             await _final_edit(interaction, content=render.clip(error, render.MAX_CONTENT))
@@ -197,3 +197,7 @@ async def _final_edit(
     if isinstance(channel, discord.abc.Messageable):
         kwargs = {"embed": embed} if embed else {}
         await channel.send(content or None, allowed_mentions=NO_MENTIONS, **kwargs)
+
+
+async def setup(bot: NewsdeskBot) -> None:
+    await bot.add_cog(AdminCog(bot))

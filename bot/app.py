@@ -27,17 +27,14 @@ from index.config import Config
 from index.engine import Engine
 from index.errors import NewsdeskError
 
-from .admin import AdminCog
-from .ask import AskCog
 from .limits import Cooldown, Gate
-from .render import help_embed
 from .reply import NO_MENTIONS, tell
-from .sources import SourcesCog
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-OUTLETS_MAX_AGE = 60.0  # seconds before the cached outlet list is refreshed in the background
+# Each command group is an extension with `async def setup(bot)`; the bot never imports one.
+EXTENSIONS = ("bot.ask", "bot.sources", "bot.admin", "bot.help")
 
 
 class NewsdeskBot(commands.Bot):
@@ -60,16 +57,11 @@ class NewsdeskBot(commands.Bot):
         self.build_pool = ThreadPoolExecutor(1, thread_name_prefix="newsdesk-build")
         self.cooldown = Cooldown(bc.cooldown_seconds)
         self.gate = Gate(bc.max_concurrent, bc.max_queue)
-        self.outlets: list[str] = []
-        self._outlets_at = 0.0
         self._background: set[asyncio.Task] = set()
 
     async def setup_hook(self) -> None:
-        await self.add_cog(AskCog(self))
-        await self.add_cog(SourcesCog(self))
-        await self.add_cog(AdminCog(self))
-        self.tree.add_command(help_command)
-        await self.refresh_outlets()
+        for name in EXTENSIONS:
+            await self.load_extension(name)
         await self.sync_commands()
 
     async def sync_commands(self) -> None:
@@ -96,21 +88,6 @@ class NewsdeskBot(commands.Bot):
         """Run `fn` in the question pool and wait for it without blocking the loop."""
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self.pool, functools.partial(fn, *args, **kwargs))
-
-    async def refresh_outlets(self) -> None:
-        try:
-            self.outlets = await self.blocking(self.engine.outlets)
-            self._outlets_at = time.monotonic()
-        except NewsdeskError as exc:
-            log.warning("could not list outlets: %s", exc)
-
-    def known_outlet(self, name: str) -> str | None:
-        """The outlet's indexed spelling, from a cache refreshed in the background."""
-        if time.monotonic() - self._outlets_at > OUTLETS_MAX_AGE:
-            self._outlets_at = time.monotonic()
-            self.spawn(self.refresh_outlets())
-        lowered = name.strip().lower()
-        return next((o for o in self.outlets if o.lower() == lowered), None)
 
     def spawn(self, coro: Any) -> asyncio.Task:
         """A background task that is kept referenced until it ends."""
@@ -145,17 +122,6 @@ class NewsdeskTree(app_commands.CommandTree):
             await tell(interaction, text)
         except discord.HTTPException:
             log.warning("could not report an error to the user of /%s", interaction.command)
-
-
-@app_commands.command(name="help", description="What newsdesk does and how to ask it")
-async def help_command(interaction: discord.Interaction) -> None:
-    bot = interaction.client
-    bc = bot.config.bot if isinstance(bot, NewsdeskBot) else Config().bot
-    await interaction.response.send_message(
-        embed=help_embed(bc.max_question_chars, bc.cooldown_seconds),
-        ephemeral=True,
-        allowed_mentions=NO_MENTIONS,
-    )
 
 
 def create_bot(config: Config, engine: Engine, **options: Any) -> NewsdeskBot:

@@ -3,8 +3,11 @@ off the event loop, hand the answer to the renderer."""
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
+import time
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 import discord
@@ -16,7 +19,7 @@ from index.errors import NewsdeskError, QueryError
 from index.models import Answer
 
 from . import render
-from .limits import BUSY_MESSAGE, Busy, cooldown_message, question_problem
+from .limits import BUSY_MESSAGE, Admission, Busy, cooldown_message, question_problem
 from .reply import NO_MENTIONS, tell
 from .views import FeedbackView
 
@@ -24,6 +27,8 @@ if TYPE_CHECKING:
     from .app import NewsdeskBot
 
 log = logging.getLogger(__name__)
+
+OUTLETS_MAX_AGE = 60.0  # seconds before the cached outlet list is refreshed in the background
 
 MENTION_HINT = (
     "Ask me a question after the mention — for example *@newsdesk Who did Shoigu meet in "
@@ -53,6 +58,11 @@ class AskCog(commands.Cog):
 
     def __init__(self, bot: NewsdeskBot) -> None:
         self.bot = bot
+        self.outlets: list[str] = []  # for the outlet filter and its autocomplete
+        self._outlets_at = 0.0
+
+    async def cog_load(self) -> None:
+        await self.refresh_outlets()
 
     # --- shared ------------------------------------------------------------------------
 
@@ -78,12 +88,54 @@ class AskCog(commands.Cog):
         view = FeedbackView(on_vote, timeout=self.bot.config.bot.view_timeout_seconds or None)
         return render.answer_content(answer), render.answer_embeds(answer), view
 
+    async def _admit(
+        self, user: int, say: Callable[[str], Awaitable[object]], *, warn_once: bool = False
+    ) -> Admission | None:
+        """Cooldown, then the gate: the admission, or None once `say` has told why not.
+
+        `warn_once`: a cooled-down member hears about it once, not on every message.
+        """
+        wait = self.bot.cooldown.remaining(user)
+        if wait:
+            if not warn_once or self.bot.cooldown.first_warning(user):
+                await say(cooldown_message(wait))
+            return None
+        try:
+            admission = self.bot.gate.admit()
+        except Busy:
+            await say(BUSY_MESSAGE)
+            return None
+        self.bot.cooldown.record(user)
+        return admission
+
+    # --- outlets -------------------------------------------------------------------------
+
+    async def refresh_outlets(self) -> None:
+        try:
+            self.outlets = await self.bot.blocking(self.bot.engine.outlets)
+            self._outlets_at = time.monotonic()
+        except NewsdeskError as exc:
+            log.warning("could not list outlets: %s", exc)
+
+    @commands.Cog.listener()
+    async def on_index_updated(self) -> None:
+        """A reindex finished: the outlets may have changed."""
+        await self.refresh_outlets()
+
+    def known_outlet(self, name: str) -> str | None:
+        """The outlet's indexed spelling, from a cache refreshed in the background."""
+        if time.monotonic() - self._outlets_at > OUTLETS_MAX_AGE:
+            self._outlets_at = time.monotonic()
+            self.bot.spawn(self.refresh_outlets())
+        lowered = name.strip().lower()
+        return next((o for o in self.outlets if o.lower() == lowered), None)
+
     def _outlets(self, outlet: str | None) -> list[str] | None:
         if not outlet or not outlet.strip():
             return None
-        known = self.bot.known_outlet(outlet)
+        known = self.known_outlet(outlet)
         if known is None:
-            names = ", ".join(sorted(self.bot.outlets)) or "none indexed yet"
+            names = ", ".join(sorted(self.outlets)) or "none indexed yet"
             raise QueryError(f"unknown outlet {outlet.strip()!r}; known outlets: {names}")
         return [known]
 
@@ -117,18 +169,10 @@ class AskCog(commands.Cog):
         except QueryError as exc:
             await tell(interaction, _error_text(exc))
             return
-        user = interaction.user.id
-        wait = self.bot.cooldown.remaining(user)
-        if wait:
-            await tell(interaction, cooldown_message(wait))
-            return
-        try:
-            admission = self.bot.gate.admit()
-        except Busy:
-            await tell(interaction, BUSY_MESSAGE)
+        admission = await self._admit(interaction.user.id, lambda text: tell(interaction, text))
+        if admission is None:
             return
         with admission:
-            self.bot.cooldown.record(user)
             await interaction.response.defer(thinking=True, ephemeral=private)
             try:
                 async with admission.turn():
@@ -148,7 +192,7 @@ class AskCog(commands.Cog):
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
         current = current.strip().lower()
-        names = [o for o in self.bot.outlets if current in o.lower()]
+        names = [o for o in self.outlets if current in o.lower()]
         return [app_commands.Choice(name=o[:100], value=o[:100]) for o in names[:25]]
 
     # --- mentions ----------------------------------------------------------------------------
@@ -170,27 +214,18 @@ class AskCog(commands.Cog):
         assert self.bot.user is not None
         role = message.guild.self_role if message.guild else None
         question = strip_mentions(message.content, self.bot.user.id, role.id if role else None)
-        user = message.author.id
-        wait = self.bot.cooldown.remaining(user)
-        if wait:
-            if self.bot.cooldown.first_warning(user):
-                await _reply(message, cooldown_message(wait))
-            return
-        if not question:
-            self.bot.cooldown.record(user)
+        if not question:  # a bare mention asks nothing: it uses up no cooldown
             await _reply(message, MENTION_HINT)
             return
         problem = question_problem(question, self.bot.config.bot.max_question_chars)
         if problem:
             await _reply(message, problem)
             return
-        try:
-            admission = self.bot.gate.admit()
-        except Busy:
-            await _reply(message, BUSY_MESSAGE)
+        say = functools.partial(_reply, message)
+        admission = await self._admit(message.author.id, say, warn_once=True)
+        if admission is None:
             return
         with admission:
-            self.bot.cooldown.record(user)
             try:
                 async with message.channel.typing(), admission.turn():
                     answer = await self._ask(question)
@@ -229,3 +264,7 @@ async def _reply(
     except discord.Forbidden:
         log.warning("no permission to reply in channel %s", message.channel.id)
     return None
+
+
+async def setup(bot: NewsdeskBot) -> None:
+    await bot.add_cog(AskCog(bot))

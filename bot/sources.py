@@ -57,3 +57,7 @@ class SourcesCog(commands.Cog):
         await interaction.edit_original_response(
             embed=render.source_embed(article), allowed_mentions=NO_MENTIONS
         )
+
+
+async def setup(bot: NewsdeskBot) -> None:
+    await bot.add_cog(SourcesCog(bot))
