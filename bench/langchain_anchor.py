@@ -38,7 +38,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 from bot import render
 from index.evaluate import BUDGETS, budget_hit, first_answer_rank, load_qa
-from index.models import Hit, Source
+from index.models import Citation, Hit
 
 DEV = Path(__file__).resolve().parent.parent.parent / "shared/eval/realtimeqa-2022-dev"
 PINS = ["langchain-community", "langchain-classic", "langchain-core", "langchain-text-splitters",
@@ -89,7 +89,7 @@ def build(corpus: Path, cache: Path | None):
 
 def shown(text: str) -> str:
     """The chunk as the bot would show it: no quote to centre on, so its head, clipped."""
-    hit = Hit(0, text, "", 0, 0.0, Source(0, "", "", "", "", ""))
+    hit = Hit(0, text, "", 0, 0.0, Citation(0, "", "", "", "", ""))
     return "".join(render.excerpt(hit, render.PASSAGE_BUDGET))
 
 

@@ -16,7 +16,7 @@ from pathlib import PurePath
 
 import discord
 
-from index.models import Answer, BuildReport, Hit, Source
+from index.models import Answer, BuildReport, Citation, Hit
 from index.store import ArticleRow
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
@@ -100,7 +100,7 @@ def human_date(published: str) -> str:
     return f"{d.day} {d:%b %Y}"
 
 
-def citation(source: Source) -> str:
+def citation(source: Citation) -> str:
     """'Outlet · 28 Feb 2025' (plain text: used in footers, which don't render markdown)."""
     bits = [b for b in (source.outlet.strip(), human_date(source.published)) if b]
     return " · ".join(bits) or "unknown outlet and date"
@@ -189,7 +189,7 @@ def hit_embed(
 ) -> discord.Embed:
     """One quoted passage: the article title (linked when it has a URL), the passage with
     its answering sentence in bold, outlet and date, and any syndicated copies."""
-    src = hit.source
+    src = hit.citation
     prefix = f"{n}. "
     title = prefix + inert_clip(src.title.strip() or "(untitled)", title_max - len(prefix))
     embed = discord.Embed(
@@ -228,7 +228,7 @@ def bounded_lines(lines: Sequence[str], limit: int) -> str:
     return clip("\n".join(out), limit)
 
 
-def also_reported(sources: Sequence[Source], limit: int = 400) -> str:
+def also_reported(sources: Sequence[Citation], limit: int = 400) -> str:
     """A short list of the other outlets that carried the same passage."""
     lines = []
     for s in sources:

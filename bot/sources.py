@@ -27,7 +27,7 @@ class SourcesCog(commands.Cog):
     async def sources(self, interaction: discord.Interaction, search: str | None = None) -> None:
         search = " ".join((search or "").split())[:200]
         await interaction.response.defer(thinking=True)
-        rows = await self.bot.blocking(self.bot.engine.sources, search)
+        rows = await self.bot.blocking(self.bot.engine.articles, search)
         view = SourcesPaginator(
             rows, search, timeout=self.bot.config.bot.view_timeout_seconds or None
         )

@@ -26,7 +26,7 @@ from .build import Progress, build
 from .config import Config
 from .errors import IndexEmptyError, IndexMissingError, QueryError
 from .inputs import location
-from .models import Answer, BuildReport, Hit, Source
+from .models import Answer, BuildReport, Citation, Hit
 from .retrieve import vectors
 from .retrieve.lexical import Lexical
 from .retrieve.model import Embedder
@@ -298,8 +298,8 @@ class Engine:
                     quote=row.text[start:end],
                     quote_start=start - lo,
                     score=round(head.relevance, 4),
-                    source=_source(arts[head.article_id]),
-                    also=[_source(arts[c.article_id]) for c in copies],
+                    citation=_citation(arts[head.article_id]),
+                    also=[_citation(arts[c.article_id]) for c in copies],
                 )
             )
             if len(hits) == k:
@@ -346,7 +346,7 @@ class Engine:
 
     # --- listing -----------------------------------------------------------------------
 
-    def sources(self, search: str = "") -> list[store.ArticleRow]:
+    def articles(self, search: str = "") -> list[store.ArticleRow]:
         return store.list_articles(self._conn(), self._snapshot().gen, search)
 
     def article(self, article_id: int) -> store.ArticleRow | None:
@@ -395,5 +395,5 @@ def parse_iso_date(value: str, name: str = "date") -> str:
         raise QueryError(f"{name} must be a date like 2025-02-28, got {value!r}") from None
 
 
-def _source(a: store.ArticleRow) -> Source:
-    return Source(a.id, a.title, a.outlet, a.published, a.url, a.path)
+def _citation(a: store.ArticleRow) -> Citation:
+    return Citation(a.id, a.title, a.outlet, a.published, a.url, a.path)

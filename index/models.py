@@ -58,7 +58,7 @@ class Passage:
 
 
 @dataclass(slots=True)
-class Source:
+class Citation:
     """Citation of one article that carried a hit."""
 
     article_id: int
@@ -78,12 +78,12 @@ class Hit:
     quote: str
     quote_start: int  # offset of `quote` within `text`
     score: float
-    source: Source
-    also: list[Source] = field(default_factory=list)  # syndicated copies elsewhere
+    citation: Citation
+    also: list[Citation] = field(default_factory=list)  # syndicated copies elsewhere
 
     @property
-    def sources(self) -> list[Source]:
-        return [self.source, *self.also]
+    def citations(self) -> list[Citation]:
+        return [self.citation, *self.also]
 
 
 @dataclass(slots=True)

@@ -347,7 +347,7 @@ def cmd_ask(args, config: Config, console: Console) -> int:
 
 def cmd_sources(args, config: Config, console: Console) -> int:
     engine = _engine(config, build_if_missing=False)
-    rows = engine.sources(args.search)
+    rows = engine.articles(args.search)
     if args.json:
         print(output.dumps([output.article_dict(a) for a in rows]))
     else:

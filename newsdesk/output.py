@@ -21,7 +21,7 @@ def plural(n: int, noun: str, nouns: str | None = None) -> str:
 
 
 def hit_dict(hit: Hit) -> dict:
-    s = hit.source
+    s = hit.citation
     return {
         "text": hit.text,
         "quote": hit.quote,
@@ -52,7 +52,7 @@ def dumps(doc: object) -> str:
 
 def cite(hit: Hit) -> str:
     parts = []
-    for s in hit.sources:
+    for s in hit.citations:
         bits = [b for b in (s.outlet, s.published) if b]
         parts.append(f"{s.title or '(untitled)'}" + (f" — {', '.join(bits)}" if bits else ""))
     return "; ".join(parts)
@@ -72,7 +72,7 @@ def print_answer(console: Console, answer: Answer) -> None:
             f"[bold]{n}.[/bold] [dim](relevance {hit.score:.2f})[/dim] "
             f"{escape(before)}[bold yellow]{quote}[/bold yellow]{escape(after)}"
         )
-        for s in hit.sources:
+        for s in hit.citations:
             meta = " · ".join(b for b in (s.outlet, s.published) if b)
             console.print(
                 f"   — [italic]{escape(s.title or '(untitled)')}[/italic]"

@@ -63,11 +63,11 @@ def test_no_passage_holds_page_furniture(sample_engine):
 
 def test_citation_metadata(sample_engine):
     hit = sample_engine.ask("Who did Shoigu meet in Beijing?").hits[0]
-    assert hit.source.title == "Strategic Talks: Shoigu's Diplomatic Mission in Beijing"
-    assert hit.source.outlet == "Devdiscourse"
-    assert hit.source.published == "2025-02-28"
-    assert hit.source.path.endswith("000_f4dd14aba053f40b.txt")
-    other = sample_engine.ask("Is China a member of the ICC?").hits[0].source
+    assert hit.citation.title == "Strategic Talks: Shoigu's Diplomatic Mission in Beijing"
+    assert hit.citation.outlet == "Devdiscourse"
+    assert hit.citation.published == "2025-02-28"
+    assert hit.citation.path.endswith("000_f4dd14aba053f40b.txt")
+    other = sample_engine.ask("Is China a member of the ICC?").hits[0].citation
     assert other.outlet == "" and other.published == ""  # not on the page: never guessed
 
 
@@ -79,7 +79,7 @@ def test_quote_is_the_answering_sentence(sample_engine):
 
 def test_filters_and_bad_queries(sample_engine):
     only = sample_engine.ask("Who did Wang Yi meet?", outlets=["devdiscourse"])
-    assert only.hits and all(h.source.outlet == "Devdiscourse" for h in only.hits)
+    assert only.hits and all(h.citation.outlet == "Devdiscourse" for h in only.hits)
     # A filter that excludes every article says so, rather than "not covered".
     with pytest.raises(NoMatchingArticlesError, match="published on or after 2025-03-01"):
         sample_engine.retrieve("Wang Yi", since="2025-03-01")
@@ -96,8 +96,8 @@ def test_first_question_of_a_lazy_engine_loads_the_model_once(sample_engine, cap
     both reach for the model on the first question, and once loaded it twice."""
     from index.engine import Engine
 
-    caplog.set_level(logging.INFO, logger="index.embed")
+    caplog.set_level(logging.INFO, logger="index.retrieve.model")
     answer = Engine(sample_engine.config).ask("Who did Shoigu meet in Beijing?")
     assert answer.covered and "Wang Yi" in answer.hits[0].text
-    loads = [r for r in caplog.records if r.name == "index.embed" and r.msg.startswith("model ")]
+    loads = [r for r in caplog.records if r.name == "index.retrieve.model" and r.msg.startswith("model ")]
     assert len(loads) == 1

@@ -200,7 +200,7 @@ def test_auto_backend_falls_back_to_torch_when_onnx_cannot_load(tmp_path, monkey
     not_a_dir = tmp_path / "cache"
     not_a_dir.write_text("a file where the cache folder should be")
     monkeypatch.setenv("XDG_CACHE_HOME", str(not_a_dir))
-    with caplog.at_level("WARNING", logger="index.embed"):
+    with caplog.at_level("WARNING", logger="index.retrieve"):
         emb = Embedder()
     assert emb.backend == "torch"
     assert "ONNX Runtime not used" in caplog.text
@@ -252,7 +252,7 @@ def test_a_damaged_cached_onnx_export_is_made_again(tmp_path, monkeypatch, caplo
     cached = onnx_cache_dir(default_model_path()) / "model.onnx"
     cached.parent.mkdir(parents=True)
     cached.write_bytes(b"\x08\x07half an onnx file")  # what a full disk or a bad copy leaves
-    with caplog.at_level("WARNING", logger="index.embed"):
+    with caplog.at_level("WARNING", logger="index.retrieve"):
         emb = Embedder()
     assert emb.backend == "onnx"
     assert "cannot be loaded; making it again" in caplog.text

@@ -56,7 +56,7 @@ def test_incremental_builds(engine_factory, corpus_copy):
     assert (removed.removed, removed.unchanged, removed.passages_embedded) == (1, 1, 0)
     assert all(path.endswith(SHOIGU) for _, path in passage_rows(engine))
     assert all("Rome Statute" not in h.text for h in engine.retrieve("Rome Statute ICC").hits)
-    assert [a.title for a in engine.sources()] == [
+    assert [a.title for a in engine.articles()] == [
         "Strategic Talks: Shoigu's Diplomatic Mission in Beijing"
     ]
 

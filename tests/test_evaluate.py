@@ -1,7 +1,7 @@
 """The eval metrics on hand-made hits: recall@k, reading-budget recall, shown recall."""
 
 from index.evaluate import QA, budget_hit, evaluate, first_answer_rank, within_budget
-from index.models import Answer, Hit, Source
+from index.models import Answer, Citation, Hit
 
 
 def words(n: int, start: int = 0) -> str:
@@ -47,7 +47,7 @@ def test_the_kept_text_is_the_passages_own():
 
 
 def hit(text: str, score: float = 1.0, quote: str = "") -> Hit:
-    source = Source(1, "t", "outlet", "2025-02-28", "", "p")
+    source = Citation(1, "t", "outlet", "2025-02-28", "", "p")
     return Hit(1, text, quote, max(text.find(quote), 0), score, source)
 
 

@@ -47,7 +47,7 @@ def news(tmp_path) -> Path:
 
 
 def titles(engine: Engine) -> set[str]:
-    return {a.title for a in engine.sources()}
+    return {a.title for a in engine.articles()}
 
 
 def test_a_missing_source_changes_nothing(tmp_path, embedder, news):
@@ -182,7 +182,7 @@ def test_an_interrupted_build_keeps_its_embeddings(tmp_path, embedder, news, mon
     assert sum(embedded) == total - first_two  # the staged chunk was not embedded again
     with sqlite_conn(engine) as conn:
         assert conn.execute("SELECT COUNT(*) FROM staged").fetchone()[0] == 0
-    assert engine.ask("When did the ferry terminal open?").hits[0].source.title
+    assert engine.ask("When did the ferry terminal open?").hits[0].citation.title
 
 
 class sqlite_conn:

@@ -70,7 +70,7 @@ def test_junk_is_skipped_with_reasons_and_the_rest_indexed(tmp_path, embedder):
     again = engine.build()
     assert again.unchanged == 4 and again.passages_embedded == 0
     assert "furniture.txt" not in {Path(p).name for p, _ in again.skipped}
-    titles = {a.title for a in engine.sources()}
+    titles = {a.title for a in engine.articles()}
     assert {
         "Harbour ferry terminal opens to the public",
         "Une nouvelle gare maritime ouvre ses portes",
@@ -132,7 +132,7 @@ def test_sigkill_mid_build_leaves_the_served_index_whole(tmp_path, embedder, cor
         assert reader.ask("Who did Shoigu meet in Beijing?").hits[0].text == before.hits[0].text
     report = reader.build()  # the next build completes
     assert report.added + report.unchanged == 14
-    assert len(reader.sources()) == 14
+    assert len(reader.articles()) == 14
 
 
 def test_corrupt_generation_is_detected_and_last_good_served(tmp_path, embedder, corpus_copy):

@@ -32,7 +32,7 @@ def test_two_outlets_one_hit(tmp_path, engine_factory):
     assert answer.covered
     first = answer.hits[0]
     assert "eleven turbines" in first.text
-    assert sorted(s.outlet for s in first.sources) == ["Devdiscourse", "Reuters"]
+    assert sorted(s.outlet for s in first.citations) == ["Devdiscourse", "Reuters"]
     assert all("eleven turbines" not in h.text for h in answer.hits[1:])  # no second copy
     # Without collapsing, the copy would take the second place.
     engine.config.search.collapse_similarity = 1.01

@@ -129,5 +129,5 @@ def test_open_engine_builds_the_configured_sources_when_no_index_exists(
     config = Config(data_dir=str(tmp_path / "data"), sources=[str(corpus)])
     engine = bot.app.open_engine(config)
     assert engine.generation == 1
-    assert [a.title for a in engine.sources()] == ["Lighthouse repainted"]
+    assert [a.title for a in engine.articles()] == ["Lighthouse repainted"]
     assert bot.app.open_engine(config).generation == 1  # loads, no second build

@@ -144,7 +144,7 @@ async def test_admin_reindex_with_progress_one_at_a_time_and_new_article_answere
     fields = {f["name"]: f["value"] for f in done.embeds[0]["fields"]}
     assert fields["Added"] == "1" and fields["Removed"] == "0" and fields["Changed"] == "0"
     assert int(fields["Passages embedded"]) >= 1
-    assert int(fields["Unchanged"]) == len(engine.sources()) - 1
+    assert int(fields["Unchanged"]) == len(engine.articles()) - 1
     assert fake.rate_limited  # the 429 was met and the edit retried
     progress_times = [e.at for e in rec.edits if not e.embeds]
     assert all(b - a >= 0.15 for a, b in itertools.pairwise(progress_times))

@@ -9,17 +9,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot import render
-from index.models import Answer, BuildReport, Hit, Source
+from index.models import Answer, BuildReport, Citation, Hit
 from index.store import ArticleRow
 
 ZW = render.ZWSP
 
 
-def source(n: int = 1, title: str = "Talks in Beijing", url: str = "https://ex.am/ple") -> Source:
-    return Source(n, title, "Devdiscourse", "2025-02-28", url, f"/corpus/{n}.txt")
+def source(n: int = 1, title: str = "Talks in Beijing", url: str = "https://ex.am/ple") -> Citation:
+    return Citation(n, title, "Devdiscourse", "2025-02-28", url, f"/corpus/{n}.txt")
 
 
-def hit(text: str, quote: str, n: int = 1, also: list[Source] | None = None, **src) -> Hit:
+def hit(text: str, quote: str, n: int = 1, also: list[Citation] | None = None, **src) -> Hit:
     start = text.find(quote)
     return Hit(n, text, quote, max(start, 0), 0.7, source(n, **src), also or [])
 
@@ -106,7 +106,7 @@ def test_quote_marked_in_bold_and_cited():
 
 def test_untitled_unlinked_and_undated_sources():
     h = hit("Some text here.", "Some text here.", title="", url="javascript:alert(1)")
-    h.source.outlet, h.source.published = "", ""
+    h.citation.outlet, h.citation.published = "", ""
     [embed] = render.answer_embeds(Answer("q", True, [h]))
     assert embed.title == "1. (untitled)" and embed.url is None
     assert embed.footer.text.startswith("unknown outlet and date")
@@ -140,7 +140,7 @@ def test_quote_longer_than_the_budget_is_cut():
 
 
 def test_also_reported_by_syndicated_copies():
-    copies = [Source(i, f"Copy {i}", f"Outlet {i}", "2025-03-01", "", "") for i in range(2, 5)]
+    copies = [Citation(i, f"Copy {i}", f"Outlet {i}", "2025-03-01", "", "") for i in range(2, 5)]
     [embed] = render.answer_embeds(Answer("q", True, [hit("A. B.", "B.", also=copies)]))
     [field] = embed.fields
     assert field.name == "Also reported by"

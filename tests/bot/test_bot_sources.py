@@ -14,7 +14,7 @@ def buttons(message: dict) -> dict[str, dict]:
 
 
 async def test_sources_pages_with_previous_and_next(newsroom):
-    total = len(newsroom.engine.sources())
+    total = len(newsroom.engine.articles())
     assert total > 10  # more than one page
     rec = await newsroom.fake.slash("sources")
     final = await rec.wait_final(10)
@@ -66,7 +66,7 @@ async def test_buttons_keep_working_until_the_view_times_out(newsroom):
 
 
 async def test_source_details(newsroom):
-    article = next(a for a in newsroom.engine.sources() if "swing bridge" in a.title.lower())
+    article = next(a for a in newsroom.engine.articles() if "swing bridge" in a.title.lower())
     final = await (await newsroom.fake.slash("source", {"id": article.id})).wait_final(10)
     embed = final.embeds[0]
     assert embed["url"] == "https://news.example/bridge"
