@@ -18,8 +18,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from index.errors import BuildLockedError, NewsdeskError, SourceError
-from index.models import BuildReport
+from index import BuildLockedError, BuildReport, NewsdeskError, SourceError
 
 from . import render
 from .reply import NO_MENTIONS, tell

@@ -23,9 +23,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from index.config import Config
-from index.engine import Engine
-from index.errors import NewsdeskError
+from index import Config, Engine, NewsdeskError
 
 from .limits import Cooldown, Gate
 from .reply import NO_MENTIONS, tell

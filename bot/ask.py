@@ -14,9 +14,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from index.engine import parse_iso_date
-from index.errors import NewsdeskError, QueryError
-from index.models import Answer
+from index import Answer, NewsdeskError, QueryError, parse_iso_date
 
 from . import render
 from .limits import BUSY_MESSAGE, Admission, Busy, cooldown_message, question_problem

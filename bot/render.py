@@ -16,8 +16,7 @@ from pathlib import PurePath
 
 import discord
 
-from index.models import Answer, BuildReport, Citation, Hit
-from index.store import ArticleRow
+from index import Answer, BuildReport, Citation, Hit, IndexedArticle
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
 MAX_CONTENT = 2000
@@ -285,7 +284,7 @@ def page_count(total: int, per_page: int = SOURCES_PER_PAGE) -> int:
     return max(1, math.ceil(total / per_page))
 
 
-def source_line(a: ArticleRow) -> str:
+def source_line(a: IndexedArticle) -> str:
     title = inert_clip(a.title.strip() or PurePath(a.path).name or "(untitled)", 150)
     meta = " · ".join(b for b in (inert_clip(a.outlet, 60), human_date(a.published)) if b)
     plural = "passage" if a.passages == 1 else "passages"
@@ -293,7 +292,7 @@ def source_line(a: ArticleRow) -> str:
 
 
 def sources_page(
-    rows: Sequence[ArticleRow], page: int, search: str = "", per_page: int = SOURCES_PER_PAGE
+    rows: Sequence[IndexedArticle], page: int, search: str = "", per_page: int = SOURCES_PER_PAGE
 ) -> discord.Embed:
     """Page `page` (0-based) of the article list."""
     pages = page_count(len(rows), per_page)
@@ -316,7 +315,7 @@ def sources_page(
     return embed
 
 
-def source_embed(a: ArticleRow) -> discord.Embed:
+def source_embed(a: IndexedArticle) -> discord.Embed:
     """One article's details."""
     embed = discord.Embed(
         title=inert_clip(a.title.strip() or "(untitled)", MAX_TITLE),

@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable, Sequence
 
 import discord
 
-from index.store import ArticleRow
+from index import IndexedArticle
 
 from . import render
 from .reply import NO_MENTIONS, tell
@@ -53,7 +53,7 @@ class SourcesPaginator(TimeoutView):
 
     def __init__(
         self,
-        rows: Sequence[ArticleRow],
+        rows: Sequence[IndexedArticle],
         search: str = "",
         *,
         per_page: int = render.SOURCES_PER_PAGE,

@@ -13,7 +13,7 @@ import logging
 import os
 import shutil
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict
 from pathlib import Path
 
@@ -25,7 +25,7 @@ from .articles import prepare
 from .config import Config
 from .errors import BuildInterrupted, BuildLockedError, MassRemovalError
 from .inputs import InputPlan, plan_inputs
-from .models import Article, BuildReport, Document, Passage
+from .models import Article, BuildReport, Document, Passage, Progress
 from .passages import make_passages
 from .retrieve import vectors
 from .retrieve.lexical import Lexical
@@ -39,7 +39,6 @@ PIPELINE_VERSION = "1"  # bump when chunking or the model's input changes: re-em
 # those whose cleaned text changed (2: site-notice sentences cut).
 CLEANING_VERSION = "2"
 
-Progress = Callable[[str, int, int], None]  # (stage, done, total)
 # Passages embedded between two checkpoints: a stopped build loses at most this much work.
 STAGE_PASSAGES = 2048
 

@@ -22,11 +22,11 @@ import faiss
 import numpy as np
 
 from . import store
-from .build import Progress, build
+from .build import build
 from .config import Config
 from .errors import IndexEmptyError, IndexMissingError, QueryError
 from .inputs import location
-from .models import Answer, BuildReport, Citation, Hit
+from .models import Answer, BuildReport, Citation, Hit, IndexedArticle, Progress
 from .retrieve import vectors
 from .retrieve.lexical import Lexical
 from .retrieve.model import Embedder
@@ -346,10 +346,10 @@ class Engine:
 
     # --- listing -----------------------------------------------------------------------
 
-    def articles(self, search: str = "") -> list[store.ArticleRow]:
+    def articles(self, search: str = "") -> list[IndexedArticle]:
         return store.list_articles(self._conn(), self._snapshot().gen, search)
 
-    def article(self, article_id: int) -> store.ArticleRow | None:
+    def article(self, article_id: int) -> IndexedArticle | None:
         return store.get_article(self._conn(), self._snapshot().gen, article_id)
 
     def outlets(self) -> list[str]:
@@ -395,5 +395,5 @@ def parse_iso_date(value: str, name: str = "date") -> str:
         raise QueryError(f"{name} must be a date like 2025-02-28, got {value!r}") from None
 
 
-def _citation(a: store.ArticleRow) -> Citation:
+def _citation(a: IndexedArticle) -> Citation:
     return Citation(a.id, a.title, a.outlet, a.published, a.url, a.path)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+
+# A build reports (stage, done, total) as it goes; while embedding, done/total count passages.
+Progress = Callable[[str, int, int], None]
 
 
 @dataclass(slots=True)
@@ -55,6 +59,22 @@ class Passage:
     end: int
     text: str
     sentences: list[tuple[int, int]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class IndexedArticle:
+    """An article as the index holds it (what `sources` lists); `key` names it across builds."""
+
+    id: int
+    key: str
+    path: str
+    url: str
+    title: str
+    outlet: str
+    place: str
+    published: str
+    content_hash: str  # changes when the indexed text or metadata does
+    passages: int = 0
 
 
 @dataclass(slots=True)

@@ -22,6 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .models import IndexedArticle
+
 DB_NAME = "newsdesk.sqlite"
 
 SCHEMA = """
@@ -74,21 +76,6 @@ CREATE TABLE IF NOT EXISTS staged (
 """
 
 LIVE = "a.added_gen <= :gen AND (a.removed_gen IS NULL OR a.removed_gen > :gen)"
-
-
-@dataclass(slots=True)
-class ArticleRow:
-    id: int
-    key: str
-    path: str
-    url: str
-    title: str
-    outlet: str
-    place: str
-    published: str
-    raw_hash: str
-    content_hash: str
-    passages: int = 0
 
 
 @dataclass(slots=True)
@@ -270,10 +257,10 @@ def rollback_unfinished(conn: sqlite3.Connection, gen: int) -> None:
     conn.execute("UPDATE articles SET removed_gen = NULL WHERE removed_gen > ?", (gen,))
 
 
-_ARTICLE_COLS = "a.id, a.key, a.path, a.url, a.title, a.outlet, a.place, a.published, a.raw_hash, a.content_hash"
+_ARTICLE_COLS = "a.id, a.key, a.path, a.url, a.title, a.outlet, a.place, a.published, a.content_hash"
 
 
-def list_articles(conn: sqlite3.Connection, gen: int, search: str = "") -> list[ArticleRow]:
+def list_articles(conn: sqlite3.Connection, gen: int, search: str = "") -> list[IndexedArticle]:
     sql = (
         f"SELECT {_ARTICLE_COLS}, (SELECT COUNT(*) FROM passages p WHERE p.article_id = a.id)"
         f" FROM articles a WHERE {LIVE}"
@@ -283,16 +270,16 @@ def list_articles(conn: sqlite3.Connection, gen: int, search: str = "") -> list[
         sql += " AND (a.title LIKE :q OR a.outlet LIKE :q OR a.url LIKE :q OR a.path LIKE :q)"
         params["q"] = f"%{search}%"
     sql += " ORDER BY a.published DESC, a.title"
-    return [ArticleRow(*r) for r in conn.execute(sql, params)]
+    return [IndexedArticle(*r) for r in conn.execute(sql, params)]
 
 
-def get_article(conn: sqlite3.Connection, gen: int, article_id: int) -> ArticleRow | None:
+def get_article(conn: sqlite3.Connection, gen: int, article_id: int) -> IndexedArticle | None:
     row = conn.execute(
         f"SELECT {_ARTICLE_COLS}, (SELECT COUNT(*) FROM passages p WHERE p.article_id = a.id)"
         f" FROM articles a WHERE {LIVE} AND a.id = :id",
         {"gen": gen, "id": article_id},
     ).fetchone()
-    return ArticleRow(*row) if row else None
+    return IndexedArticle(*row) if row else None
 
 
 def get_passages(conn: sqlite3.Connection, ids: list[int], dim: int) -> dict[int, PassageRow]:
@@ -319,13 +306,13 @@ def get_passages(conn: sqlite3.Connection, ids: list[int], dim: int) -> dict[int
     return out
 
 
-def articles_by_id(conn: sqlite3.Connection, ids: Iterable[int]) -> dict[int, ArticleRow]:
+def articles_by_id(conn: sqlite3.Connection, ids: Iterable[int]) -> dict[int, IndexedArticle]:
     ids = list(set(ids))
     if not ids:
         return {}
     marks = ",".join("?" * len(ids))
     rows = conn.execute(f"SELECT {_ARTICLE_COLS}, 0 FROM articles a WHERE a.id IN ({marks})", ids)
-    return {r[0]: ArticleRow(*r) for r in rows}
+    return {r[0]: IndexedArticle(*r) for r in rows}
 
 
 def passage_ids_where(conn: sqlite3.Connection, gen: int, where: str, params: dict) -> np.ndarray:

@@ -12,9 +12,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.markup import escape
 
-from index import config as config_mod
-from index.config import Config
-from index.errors import BuildInterrupted, NewsdeskError, QueryError, SourceError
+from index import BuildInterrupted, Config, NewsdeskError, QueryError, SourceError, load
 
 from . import output
 from .progress import build_progress
@@ -255,7 +253,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def load_config(args: argparse.Namespace) -> Config:
-    config = config_mod.load(args.config)
+    config = load(args.config)
     if args.data_dir:
         config.data_dir = args.data_dir
     return config
@@ -295,7 +293,7 @@ def print_error(message: str) -> None:
 
 
 def _engine(config: Config, build_if_missing: bool = True):
-    from index.engine import Engine
+    from index import Engine
 
     probe = Engine(config)  # cheap: no model is loaded until asked for
     if build_if_missing and not probe.has_index():
@@ -307,7 +305,7 @@ def _engine(config: Config, build_if_missing: bool = True):
 
 
 def cmd_index(args, config: Config, console: Console) -> int:
-    from index.engine import Engine
+    from index import Engine
 
     engine = Engine(config)
     # SIGTERM stops a build as Ctrl-C does: what is embedded is kept for the next one.
@@ -359,8 +357,7 @@ def cmd_eval(args, config: Config, console: Console) -> int:
     import hashlib
 
     from bot import render
-    from index.engine import Engine
-    from index.evaluate import evaluate, load_qa
+    from index import Engine, evaluate, load_qa
 
     # Every path is checked here, before the build loads the model (seconds, not a traceback).
     items = [qa for path in args.qa for qa in load_qa(path)]

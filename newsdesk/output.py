@@ -9,8 +9,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from index.models import Answer, BuildReport, Hit
-from index.store import ArticleRow
+from index import Answer, BuildReport, Hit, IndexedArticle
 
 NOT_COVERED = "The coverage doesn't address this question."
 
@@ -92,7 +91,7 @@ def print_report(console: Console, report: BuildReport) -> None:
         console.print(f"  skipped {escape(path)}: {escape(reason)}", style="yellow")
 
 
-def article_dict(a: ArticleRow) -> dict:
+def article_dict(a: IndexedArticle) -> dict:
     return {
         "id": a.id, "title": a.title, "outlet": a.outlet, "published": a.published,
         "url": a.url, "path": a.path, "place": a.place, "passages": a.passages,
@@ -100,7 +99,7 @@ def article_dict(a: ArticleRow) -> dict:
     }  # fmt: skip
 
 
-def print_sources(console: Console, rows: list[ArticleRow]) -> None:
+def print_sources(console: Console, rows: list[IndexedArticle]) -> None:
     table = Table("id", "title", "outlet", "date", "passages")
     for a in rows:
         table.add_row(

@@ -22,7 +22,7 @@ from rich.progress import (
 from rich.progress import Progress as RichProgress
 from rich.text import Text
 
-from index.build import Progress
+from index import Progress
 
 log = logging.getLogger("newsdesk")
 

@@ -9,8 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot import render
-from index.models import Answer, BuildReport, Citation, Hit
-from index.store import ArticleRow
+from index import Answer, BuildReport, Citation, Hit, IndexedArticle
 
 ZW = render.ZWSP
 
@@ -24,9 +23,9 @@ def hit(text: str, quote: str, n: int = 1, also: list[Citation] | None = None, *
     return Hit(n, text, quote, max(start, 0), 0.7, source(n, **src), also or [])
 
 
-def article(n: int, title: str = "Article", passages: int = 3) -> ArticleRow:
-    return ArticleRow(
-        n, f"k{n}", f"/c/{n}.md", "", title, "Outlet", "", "2025-03-01", "h", "h", passages
+def article(n: int, title: str = "Article", passages: int = 3) -> IndexedArticle:
+    return IndexedArticle(
+        n, f"k{n}", f"/c/{n}.md", "", title, "Outlet", "", "2025-03-01", "h", passages
     )
 
 
