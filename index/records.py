@@ -26,8 +26,8 @@ DATE_KEYS = (
 )  # fmt: skip
 
 # NewsAPI cuts `content` to about 200 characters and says how much is missing.
-_MORE_CHARS = re.compile(r"\s*…?\s*\[\+\d+ chars\]\s*$")
-_CUT_OFF = re.compile(r"(…|\.\.\.|\[…\]|\[\.\.\.\])\s*$")
+_MORE_CHARS = re.compile(r"…?\s*\[\+\d+ chars\]\s*$")
+_CUT_ENDS = ("…", "...", "[…]", "[...]")
 
 
 def _first(record: dict, keys: tuple[str, ...]) -> str:
@@ -48,9 +48,7 @@ def record_text(record: dict) -> str:
     for key in TEXT_KEYS:
         value = record.get(key)
         if isinstance(value, str) and value.strip():
-            cut = bool(_MORE_CHARS.search(value))
-            value = _MORE_CHARS.sub("…" if cut else "", value).strip()
-            texts.append((value, cut or bool(_CUT_OFF.search(value))))
+            texts.append(_uncut(value.strip()))
     if not texts:
         return ""
     longest = max(texts, key=lambda t: len(t[0]))
@@ -58,6 +56,16 @@ def record_text(record: dict) -> str:
     if longest[1] and whole and 2 * len(max(whole, key=len)) >= len(longest[0]):
         return max(whole, key=len)
     return longest[0]
+
+
+def _uncut(text: str) -> tuple[str, bool]:
+    """`text` without NewsAPI's "[+N chars]" marker, and whether it was cut short. Only the
+    tail is searched: a pattern anchored at the end still tries every position."""
+    tail = text[-60:]
+    marker = _MORE_CHARS.search(tail)
+    if marker:
+        return text[: len(text) - len(tail) + marker.start()].rstrip() + "…", True
+    return text, text.endswith(_CUT_ENDS)
 
 
 def record_document(
