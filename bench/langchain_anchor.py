@@ -12,7 +12,7 @@ The recipe, defaults everywhere else: each article's title and raw text (no clea
 `Document`, `RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200)`,
 all-MiniLM-L6-v2 (the local copy, offline) into the FAISS vector store, `BM25Retriever`
 (rank_bm25) on the same chunks, and `EnsembleRetriever` with weights 0.5 / 0.5. Each part
-retrieves 10 chunks so that R@10 can be scored. Metrics come from `index.evaluate` (one
+retrieves 10 chunks so that R@10 can be scored. Metrics come from `index.evaluation` (one
 implementation): R@1/3/5/10, MRR@10, recall within 170 and 200 words, and, for comparison
 with the bot's shown recall, R@3 of each chunk clipped as the bot clips a passage with no
 located quote (`bot.render.excerpt`, 900 characters). The anchor has no refusal, so the
@@ -37,7 +37,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 from bot import render
-from index.evaluate import BUDGETS, budget_hit, first_answer_rank, load_qa
+from index.evaluation import BUDGETS, budget_hit, first_answer_rank, load_qa
 from index.models import Citation, Hit
 
 DEV = Path(__file__).resolve().parent.parent.parent / "shared/eval/realtimeqa-2022-dev"

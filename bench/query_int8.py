@@ -19,7 +19,7 @@ from pathlib import Path
 
 from index.config import Config
 from index.engine import Engine
-from index.evaluate import evaluate, load_qa
+from index.evaluation import evaluate, load_qa
 from index.retrieve.model import Embedder
 
 

@@ -224,7 +224,7 @@ def bench_size(
     synth_s = time.perf_counter() - t0
     exact = synth.exact_top(vecs, qvecs, 10)
     index, build_s = synth.make_sized_index(vecs, config)
-    _, approx = vectors.search(index, qvecs, 10)
+    approx = vectors.search(index, qvecs, 10).ids
     row = {
         "passages": n,
         "vectors": f"{min(n, len(base))} real + {max(0, n - len(base))} synthetic",

@@ -16,7 +16,7 @@ import numpy as np
 
 from index.config import Config
 from index.engine import Engine
-from index.evaluate import first_answer_rank, load_qa
+from index.evaluation import first_answer_rank, load_qa
 
 
 def main() -> None:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 __all__ = [
     "SAMPLE_CORPUS",
+    "SEARCH_MODES",
     "Answer",
     "BuildInterrupted",
     "BuildLockedError",
@@ -47,8 +48,10 @@ __all__ = [
 # name -> the module that defines it (imported on first use)
 _EXPORTS = {
     **dict.fromkeys(("Engine", "parse_iso_date"), "index.engine"),
-    **dict.fromkeys(("Config", "load", "default_data_dir", "SAMPLE_CORPUS"), "index.config"),
-    **dict.fromkeys(("evaluate", "load_qa"), "index.evaluate"),
+    **dict.fromkeys(
+        ("Config", "load", "default_data_dir", "SAMPLE_CORPUS", "SEARCH_MODES"), "index.config"
+    ),
+    **dict.fromkeys(("evaluate", "load_qa"), "index.evaluation"),
     **dict.fromkeys(
         ("Answer", "Hit", "Citation", "IndexedArticle", "BuildReport", "Progress"), "index.models"
     ),
@@ -86,7 +89,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # for type checkers and editors: the same names, imported eagerly
-    from .config import SAMPLE_CORPUS, Config, default_data_dir, load
+    from .config import SAMPLE_CORPUS, SEARCH_MODES, Config, default_data_dir, load
     from .engine import Engine, parse_iso_date
     from .errors import (
         BuildInterrupted,
@@ -102,5 +105,5 @@ if TYPE_CHECKING:  # for type checkers and editors: the same names, imported eag
         SourceError,
         SourceMissingError,
     )
-    from .evaluate import evaluate, load_qa
+    from .evaluation import evaluate, load_qa
     from .models import Answer, BuildReport, Citation, Hit, IndexedArticle, Progress

@@ -36,8 +36,9 @@ log = logging.getLogger(__name__)
 
 PIPELINE_VERSION = "1"  # bump when chunking or the model's input changes: re-embeds everything
 # Bump when cleaning changes: the next build cleans every article again but re-embeds only
-# those whose cleaned text changed (2: site-notice sentences cut).
-CLEANING_VERSION = "2"
+# those whose cleaned text changed (2: site-notice sentences cut; 3: every format cleaned alike,
+# headings kept apart).
+CLEANING_VERSION = "3"
 
 # Passages embedded between two checkpoints: a stopped build loses at most this much work.
 STAGE_PASSAGES = 2048
@@ -191,9 +192,7 @@ def _build_locked(config, embedder, add, remove, allow_removal, progress) -> Bui
 
         progress("indexing", 0, 0)
         old_ids, old_vecs = store.live_vectors(conn, gen, embedder.dim)
-        retired_pids = store.passage_ids_where(
-            conn, gen, "a.id IN (SELECT value FROM json_each(:ids))", {"ids": json.dumps(retired)}
-        )
+        retired_pids = store.passage_ids_of(conn, gen, retired)
         keep = ~np.isin(old_ids, retired_pids)
         all_ids = np.concatenate([old_ids[keep], np.asarray(new_ids, dtype=np.int64)])
         all_vecs = np.concatenate([old_vecs[keep], enc.vectors.reshape(-1, embedder.dim)])

@@ -23,6 +23,12 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_CORPUS = Path(str(resources.files("index") / "data" / "sample"))
 
 
+# The one list of each choice; the config checks against it, the engine and CLI offer it.
+SEARCH_MODES = ("dense", "bm25", "hybrid")
+BACKENDS = ("auto", "torch", "onnx", "onnx-int8")
+SENTENCE_VECTORS = ("standalone", "contextual")
+
+
 def default_data_dir() -> Path:
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(base) / "newsdesk"
@@ -106,10 +112,10 @@ class Config:
 
 
 _CHOICES = {
-    "model.sentence_vectors": {"standalone", "contextual"},
-    "model.backend": {"auto", "torch", "onnx", "onnx-int8"},
+    "model.sentence_vectors": set(SENTENCE_VECTORS),
+    "model.backend": set(BACKENDS),
     "index.approximate": {"ivf", "hnsw"},
-    "search.mode": {"dense", "bm25", "hybrid"},
+    "search.mode": set(SEARCH_MODES),
     "index.vector_dtype": {"float32", "float16", "int8"},
 }
 

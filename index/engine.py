@@ -23,7 +23,7 @@ import numpy as np
 
 from . import store
 from .build import build
-from .config import Config
+from .config import SEARCH_MODES, Config
 from .errors import IndexEmptyError, IndexMissingError, QueryError
 from .inputs import location
 from .models import Answer, BuildReport, Citation, Hit, IndexedArticle, Progress
@@ -231,8 +231,8 @@ class Engine:
         sc = self.config.search
         k = k or sc.top_k
         mode = mode or sc.mode
-        if mode not in ("dense", "bm25", "hybrid"):
-            raise QueryError(f"unknown search mode {mode!r}: use dense, bm25 or hybrid")
+        if mode not in SEARCH_MODES:
+            raise QueryError(f"unknown search mode {mode!r}: use {', '.join(SEARCH_MODES)}")
         snap = self._snapshot()
         if snap.index.ntotal == 0:
             raise IndexEmptyError(
@@ -252,7 +252,7 @@ class Engine:
         )
         qvec = self.embedder.encode_queries([question])[0]
         d_ids = (
-            vectors.search(snap.index, qvec[None, :], n, allowed)[1][0]
+            vectors.search(snap.index, qvec[None, :], n, allowed).ids[0]
             if mode != "bm25"
             else none[0]
         )
@@ -311,7 +311,7 @@ class Engine:
         return lex, store.get_passages(self._conn(), lex[0].tolist(), snap.index.d)
 
     def _filter_ids(self, gen, outlets, since, until) -> np.ndarray | None:
-        clauses, params = [], {}
+        names: list[str] = []
         if outlets:
             known = {o.lower(): o for o in store.outlets(self._conn(), gen)}
             missing = [o for o in outlets if o.lower() not in known]
@@ -320,27 +320,23 @@ class Engine:
                     f"unknown outlet {missing[0]!r}; known: {', '.join(sorted(known.values())) or 'none'}"
                 )
             names = [known[o.lower()] for o in outlets]
-            clauses.append(f"a.outlet IN ({', '.join(f':o{i}' for i in range(len(names)))})")
-            params.update({f"o{i}": v for i, v in enumerate(names)})
-        for name, value, op in (("since", since, ">="), ("until", until, "<=")):
-            if value:
-                clauses.append(f"a.published != '' AND a.published {op} :{name}")
-                params[name] = parse_iso_date(value, name)
-        if "since" in params and "until" in params and params["since"] > params["until"]:
-            raise QueryError(f"since ({params['since']}) is after until ({params['until']})")
-        if not clauses:
+        since = parse_iso_date(since, "since") if since else None
+        until = parse_iso_date(until, "until") if until else None
+        if since and until and since > until:
+            raise QueryError(f"since ({since}) is after until ({until})")
+        if not (outlets or since or until):
             return None
-        ids = store.passage_ids_where(self._conn(), gen, " AND ".join(clauses), params)
+        ids = store.filtered_passage_ids(self._conn(), gen, names if outlets else [], since, until)
         if not len(ids):
             from .errors import NoMatchingArticlesError
 
             wanted = [f"outlet {' or '.join(map(repr, names))}"] if outlets else []
-            wanted += [f"published on or after {params['since']}"] if "since" in params else []
-            wanted += [f"published on or before {params['until']}"] if "until" in params else []
+            wanted += [f"published on or after {since}"] if since else []
+            wanted += [f"published on or before {until}"] if until else []
             undated = " (an article without a date never matches a date filter)"
             raise NoMatchingArticlesError(
                 f"no indexed article matches {' and '.join(wanted)}"
-                + (undated if "since" in params or "until" in params else "")
+                + (undated if since or until else "")
             )
         return ids
 
@@ -361,22 +357,8 @@ class Engine:
         self, question: str, passage_ids: list[int], user_id: int, vote: int
     ) -> None:
         """Store a 👍 (+1) / 👎 (-1); the user id is kept only as a salted hash."""
-        conn = sqlite3.connect(self.data_dir / "feedback.sqlite", timeout=10)
-        try:
-            conn.execute(
-                "CREATE TABLE IF NOT EXISTS feedback (id INTEGER PRIMARY KEY, at TEXT NOT NULL,"
-                " question TEXT NOT NULL, passage_ids TEXT NOT NULL, user_hash TEXT NOT NULL,"
-                " vote INTEGER NOT NULL)"
-            )
-            user_hash = hashlib.sha256(f"newsdesk:{user_id}".encode()).hexdigest()[:32]
-            with conn:
-                conn.execute(
-                    "INSERT INTO feedback (at, question, passage_ids, user_hash, vote)"
-                    " VALUES (datetime('now'), ?, ?, ?, ?)",
-                    (question, ",".join(map(str, passage_ids)), user_hash, vote),
-                )
-        finally:
-            conn.close()
+        user_hash = hashlib.sha256(f"newsdesk:{user_id}".encode()).hexdigest()[:32]
+        store.record_feedback(self.data_dir, question, passage_ids, user_hash, vote)
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)

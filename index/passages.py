@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import re
 
+from .config import PassageConfig
 from .models import Passage
+
+_DEFAULTS = PassageConfig()
 
 # Words that end in a period without ending a sentence.
 ABBREVIATIONS = {
@@ -74,7 +77,10 @@ def _count_words(text: str, span: tuple[int, int]) -> int:
 
 
 def make_passages(
-    text: str, target_words: int = 90, max_words: int = 160, overlap: int = 1
+    text: str,
+    target_words: int = _DEFAULTS.target_words,
+    max_words: int = _DEFAULTS.max_words,
+    overlap: int = _DEFAULTS.overlap_sentences,
 ) -> list[Passage]:
     """Group sentences into passages of about `target_words`, never over `max_words`.
 

@@ -257,7 +257,9 @@ def rollback_unfinished(conn: sqlite3.Connection, gen: int) -> None:
     conn.execute("UPDATE articles SET removed_gen = NULL WHERE removed_gen > ?", (gen,))
 
 
-_ARTICLE_COLS = "a.id, a.key, a.path, a.url, a.title, a.outlet, a.place, a.published, a.content_hash"
+_ARTICLE_COLS = (
+    "a.id, a.key, a.path, a.url, a.title, a.outlet, a.place, a.published, a.content_hash"
+)
 
 
 def list_articles(conn: sqlite3.Connection, gen: int, search: str = "") -> list[IndexedArticle]:
@@ -315,13 +317,58 @@ def articles_by_id(conn: sqlite3.Connection, ids: Iterable[int]) -> dict[int, In
     return {r[0]: IndexedArticle(*r) for r in rows}
 
 
-def passage_ids_where(conn: sqlite3.Connection, gen: int, where: str, params: dict) -> np.ndarray:
+def _passage_ids_where(conn: sqlite3.Connection, gen: int, where: str, params: dict) -> np.ndarray:
     """Ids of live passages whose article matches `where` (used for search filters)."""
     rows = conn.execute(
         f"SELECT p.id FROM passages p JOIN articles a ON a.id = p.article_id WHERE {LIVE} AND {where}",
         {"gen": gen, **params},
     ).fetchall()
     return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+
+
+def filtered_passage_ids(
+    conn: sqlite3.Connection, gen: int, outlets: list[str], since: str | None, until: str | None
+) -> np.ndarray:
+    """Ids of live passages whose article is from one of `outlets` (all when empty) and
+    published within [since, until] (ISO dates; an undated article never matches a date)."""
+    clauses, params = [], {}
+    if outlets:
+        clauses.append(f"a.outlet IN ({', '.join(f':o{i}' for i in range(len(outlets)))})")
+        params.update({f"o{i}": v for i, v in enumerate(outlets)})
+    for name, value, op in (("since", since, ">="), ("until", until, "<=")):
+        if value:
+            clauses.append(f"a.published != '' AND a.published {op} :{name}")
+            params[name] = value
+    return _passage_ids_where(conn, gen, " AND ".join(clauses) or "1", params)
+
+
+def passage_ids_of(conn: sqlite3.Connection, gen: int, article_ids: list[int]) -> np.ndarray:
+    """Ids of the live passages of these articles."""
+    where = "a.id IN (SELECT value FROM json_each(:ids))"
+    return _passage_ids_where(conn, gen, where, {"ids": json.dumps(article_ids)})
+
+
+FEEDBACK_DB = "feedback.sqlite"  # apart from the index, so builds never block a vote
+
+
+def record_feedback(
+    data_dir: Path, question: str, passage_ids: list[int], user_hash: str, vote: int
+) -> None:
+    conn = sqlite3.connect(data_dir / FEEDBACK_DB, timeout=10)
+    try:
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS feedback (id INTEGER PRIMARY KEY, at TEXT NOT NULL,"
+            " question TEXT NOT NULL, passage_ids TEXT NOT NULL, user_hash TEXT NOT NULL,"
+            " vote INTEGER NOT NULL)"
+        )
+        with conn:
+            conn.execute(
+                "INSERT INTO feedback (at, question, passage_ids, user_hash, vote)"
+                " VALUES (datetime('now'), ?, ?, ?, ?)",
+                (question, ",".join(map(str, passage_ids)), user_hash, vote),
+            )
+    finally:
+        conn.close()
 
 
 def outlets(conn: sqlite3.Connection, gen: int) -> list[str]:

@@ -12,7 +12,15 @@ from pathlib import Path
 from rich.console import Console
 from rich.markup import escape
 
-from index import BuildInterrupted, Config, NewsdeskError, QueryError, SourceError, load
+from index import (
+    SEARCH_MODES,
+    BuildInterrupted,
+    Config,
+    NewsdeskError,
+    QueryError,
+    SourceError,
+    load,
+)
 
 from . import output
 from .progress import build_progress
@@ -162,7 +170,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     ask.add_argument(
         "--mode",
-        choices=["dense", "bm25", "hybrid"],
+        choices=SEARCH_MODES,
         help="dense: by meaning (embeddings); bm25: by keywords; hybrid: both "
         "(default: the config's search.mode, hybrid)",
     )
@@ -229,7 +237,7 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument(
         "--mode",
         default="all",
-        choices=["dense", "bm25", "hybrid", "all"],
+        choices=[*SEARCH_MODES, "all"],
         help="the search mode to score (default: all three)",
     )
     ev.add_argument(
@@ -380,7 +388,7 @@ def cmd_eval(args, config: Config, console: Console) -> int:
     with build_progress() as progress:
         report = engine.build(progress=progress)
     log.info("eval index %s: %d passages embedded", config.data_dir, report.passages_embedded)
-    modes = ["dense", "bm25", "hybrid"] if args.mode == "all" else [args.mode]
+    modes = list(SEARCH_MODES) if args.mode == "all" else [args.mode]
 
     def retrieve(question: str, mode: str, k: int):
         return engine.retrieve(question, mode=mode, k=k)

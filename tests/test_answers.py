@@ -99,5 +99,7 @@ def test_first_question_of_a_lazy_engine_loads_the_model_once(sample_engine, cap
     caplog.set_level(logging.INFO, logger="index.retrieve.model")
     answer = Engine(sample_engine.config).ask("Who did Shoigu meet in Beijing?")
     assert answer.covered and "Wang Yi" in answer.hits[0].text
-    loads = [r for r in caplog.records if r.name == "index.retrieve.model" and r.msg.startswith("model ")]
+    loads = [
+        r for r in caplog.records if r.name == "index.retrieve.model" and r.msg.startswith("model ")
+    ]
     assert len(loads) == 1

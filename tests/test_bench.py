@@ -75,7 +75,7 @@ def test_approximate_index_recall(tmp_path, approximate, dtype, kind):
     assert kind in vectors.describe(index)
     vectors.write_index(index, tmp_path / "v.faiss")
     index = vectors.read_index(tmp_path / "v.faiss", expected=len(vecs))
-    _, got = vectors.search(index, queries, 10)
+    got = vectors.search(index, queries, 10).ids
     exact = ids[synth.exact_top(vecs, queries, 10)]
     assert synth.recall(got, exact) >= 0.95
 
@@ -84,7 +84,7 @@ def test_small_corpus_stays_exact():
     vecs, queries = _data(800)
     index = vectors.make_index(vecs, np.arange(800), exact_max=1000)
     assert vectors.describe(index) == "IndexFlatIP"
-    _, got = vectors.search(index, queries, 10)
+    got = vectors.search(index, queries, 10).ids
     assert synth.recall(got, synth.exact_top(vecs, queries, 10)) == 1.0
 
 
@@ -94,7 +94,7 @@ def test_filtered_search_finds_the_allowed_best(approximate):
     ids = np.arange(len(vecs), dtype=np.int64)
     index = vectors.make_index(vecs, ids, exact_max=1000, approximate=approximate)
     allowed = np.random.default_rng(3).choice(len(vecs), 60, replace=False)
-    _, got = vectors.search(index, queries, 10, allowed)
+    got = vectors.search(index, queries, 10, allowed).ids
     assert np.isin(got[got >= 0], allowed).all()
     exact = allowed[synth.exact_top(vecs[allowed], queries, 10)]
     assert synth.recall(got, exact) >= 0.95

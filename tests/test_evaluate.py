@@ -1,6 +1,6 @@
 """The eval metrics on hand-made hits: recall@k, reading-budget recall, shown recall."""
 
-from index.evaluate import QA, budget_hit, evaluate, first_answer_rank, within_budget
+from index.evaluation import QA, budget_hit, evaluate, first_answer_rank, within_budget
 from index.models import Answer, Citation, Hit
 
 
@@ -89,7 +89,7 @@ def test_evaluate_reports_budget_and_shown_recall():
 def test_print_eval_shows_the_new_columns():
     from rich.console import Console
 
-    from index.evaluate import ModeResult
+    from index.evaluation import ModeResult
     from newsdesk.output import print_eval
 
     r = ModeResult("hybrid", {1: 0.4, 3: 0.55}, 0.48, {170: 0.5, 200: 0.52}, 0.51, 214, 92,

@@ -14,6 +14,7 @@ import numpy as np
 import Stemmer
 
 from ..errors import IndexCorruptError
+from .ranking import Ranked
 
 _STEMMER = Stemmer.Stemmer("english")
 
@@ -72,21 +73,20 @@ class Lexical:
             out[indices[lo:hi]] += data[lo:hi]
         return out
 
-    def search(
-        self, query: str, k: int, allowed: np.ndarray | None = None
-    ) -> tuple[np.ndarray, np.ndarray]:
+    def search(self, query: str, k: int, allowed: np.ndarray | None = None) -> Ranked:
         """(passage ids, BM25 scores) of the top `k` passages with a positive score."""
+        none = Ranked(np.empty(0, np.int64), np.empty(0, np.float32))
         if not len(self.ids):
-            return np.empty(0, np.int64), np.empty(0, np.float32)
+            return none
         tokens = [t for t in tokenize([query])[0] if t in self.retriever.vocab_dict]
         if not tokens:
-            return np.empty(0, np.int64), np.empty(0, np.float32)
+            return none
         scores = self.scores(tokens)
         if allowed is not None:
             scores = np.where(np.isin(self.ids, allowed), scores, 0.0)
         top = top_k(scores, min(k, len(scores)))
         top = top[scores[top] > 0]
-        return self.ids[top], scores[top].astype(np.float32)
+        return Ranked(self.ids[top], scores[top].astype(np.float32))
 
 
 def top_k(scores: np.ndarray, k: int) -> np.ndarray:

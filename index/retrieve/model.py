@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..config import BACKENDS
 from .batching import CUDA_TOKENS_PER_BATCH, Batcher, prefetch
 from .onnx import export_onnx, onnx_cache_dir, ort_session, quantize_int8
 
@@ -281,7 +282,6 @@ class Embedder:
         return Encoded(out, sents)  # type: ignore[arg-type]
 
 
-BACKENDS = ("auto", "torch", "onnx", "onnx-int8")
 QUERY_ONE_THREAD = 8  # up to this many queries run on one CPU thread (see _threads)
 
 

@@ -7,8 +7,17 @@ the quote and what counts as covered.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
+
+
+class Ranked(NamedTuple):
+    """What both searches return, best first: passage ids and their scores (same shape)."""
+
+    ids: np.ndarray  # int64
+    scores: np.ndarray  # float32
+
 
 RRF_K = 60
 

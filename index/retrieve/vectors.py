@@ -20,7 +20,11 @@ from pathlib import Path
 import faiss
 import numpy as np
 
+from ..config import IndexConfig
 from ..errors import IndexCorruptError
+from .ranking import Ranked
+
+_DEFAULTS = IndexConfig()
 
 _SQ = {"float16": faiss.ScalarQuantizer.QT_fp16, "int8": faiss.ScalarQuantizer.QT_8bit}
 _METRIC = faiss.METRIC_INNER_PRODUCT
@@ -42,11 +46,11 @@ def make_index(
     vectors: np.ndarray,
     ids: np.ndarray,
     *,
-    exact_max: int = 200_000,
-    dtype: str = "float32",
-    hnsw_m: int = 32,
-    hnsw_ef_search: int = 128,
-    approximate: str = "ivf",
+    exact_max: int = _DEFAULTS.exact_max_passages,
+    dtype: str = _DEFAULTS.vector_dtype,
+    hnsw_m: int = _DEFAULTS.hnsw_m,
+    hnsw_ef_search: int = _DEFAULTS.hnsw_ef_search,
+    approximate: str = _DEFAULTS.approximate,
     nprobe: int | None = None,
     hnsw_ef_construction: int = 80,
 ) -> faiss.Index:
@@ -157,8 +161,8 @@ def _one_thread() -> Iterator[None]:
 
 def search(
     index: faiss.Index, queries: np.ndarray, k: int, allowed: np.ndarray | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """Top-k (scores, ids), each (nq, k); ids -1 where fewer match. `allowed` limits ids.
+) -> Ranked:
+    """Top-k (ids, scores), each (nq, k); ids -1 where fewer match. `allowed` limits ids.
 
     With a filter, an approximate index widens its search (nprobe / efSearch) by the share
     of ids filtered out, so a selective filter still finds its k best allowed vectors.
@@ -179,6 +183,8 @@ def search(
     k = max(1, min(k, index.ntotal)) if index.ntotal else 1
     queries = np.ascontiguousarray(queries, dtype=np.float32)
     if len(queries) >= 20:  # batches: FAISS switches to BLAS, threads pay off
-        return index.search(queries, k, params=params)
-    with _one_thread():
-        return index.search(queries, k, params=params)
+        scores, ids = index.search(queries, k, params=params)
+    else:
+        with _one_thread():
+            scores, ids = index.search(queries, k, params=params)
+    return Ranked(ids, scores)
