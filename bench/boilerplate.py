@@ -2,7 +2,7 @@
 
 A sentence that recurs verbatim across articles of one outlet is either page furniture the
 cleaner missed (a newsletter pitch, an author's Twitter handle) or a story carried twice;
-reading the top of this list is how the site-notice cues in index/clean.py were found.
+reading the top of this list is how the site-notice cues in index/ingest/clean.py were found.
 
     .venv/bin/python bench/boilerplate.py ../shared/corpora/realtimeqa-2022/corpus.jsonl
 """
@@ -16,9 +16,9 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from index.articles import prepare
-from index.passages import split_sentences
-from index.sources import read_sources
+from index.ingest.articles import prepare
+from index.ingest.passages import split_sentences
+from index.ingest.sources import read_sources
 
 
 def recurring(texts: list[str], min_articles: int, min_words: int = 4) -> Counter:

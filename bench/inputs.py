@@ -13,12 +13,12 @@ from pathlib import Path
 
 import numpy as np
 
-from index.articles import prepare
 from index.build import embedding_input
 from index.config import Config
-from index.passages import make_passages
+from index.ingest.articles import prepare
+from index.ingest.passages import make_passages
+from index.ingest.sources import read_sources
 from index.retrieve.model import Encoded
-from index.sources import read_sources
 
 FALLBACK_QUESTIONS = [
     "Who met in Beijing?",

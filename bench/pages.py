@@ -21,9 +21,9 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from index.articles import prepare
-from index.passages import make_passages
-from index.sources import Skip, read_file
+from index.ingest.articles import prepare
+from index.ingest.passages import make_passages
+from index.ingest.sources import Skip, read_file
 
 # A word of a cased or uncased script; CJK characters count one by one (no spaces there).
 _CJK = "\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uff66-\uff9f"

@@ -21,16 +21,16 @@ import numpy as np
 from filelock import FileLock, Timeout
 
 from . import store
-from .articles import prepare
 from .config import Config
 from .errors import BuildInterrupted, BuildLockedError, MassRemovalError
+from .ingest.articles import prepare
+from .ingest.passages import make_passages
+from .ingest.sources import read_sources
 from .inputs import InputPlan, plan_inputs
 from .models import Article, BuildReport, Document, Passage, Progress
-from .passages import make_passages
 from .retrieve import vectors
 from .retrieve.lexical import Lexical
 from .retrieve.model import Embedder, Encoded
-from .sources import read_sources
 
 log = logging.getLogger(__name__)
 

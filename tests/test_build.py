@@ -103,8 +103,8 @@ def test_a_cleaning_change_re_embeds_only_the_articles_it_changes(
 ):
     """An index built before site notices were cut: the next build cleans every article
     again, re-embeds the one whose text changed and keeps the other's vectors."""
-    import index.articles
     import index.build
+    import index.ingest.articles
 
     note = corpus_copy / "note.md"
     note.write_text(
@@ -114,7 +114,7 @@ def test_a_cleaning_change_re_embeds_only_the_articles_it_changes(
     )
     engine = engine_factory([corpus_copy], build=False)
     with monkeypatch.context() as old_cleaner:
-        old_cleaner.setattr(index.articles, "drop_notices", lambda text: text)
+        old_cleaner.setattr(index.ingest.articles, "drop_notices", lambda text: text)
         old_cleaner.setattr(index.build, "CLEANING_VERSION", "1")
         first = engine.build()
     assert (

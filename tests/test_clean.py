@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from index.clean import clean_text, is_block_heading, is_prose
 from index.config import SAMPLE_CORPUS
+from index.ingest.clean import clean_text, is_block_heading, is_prose
 
 SAMPLE = SAMPLE_CORPUS
 SCRAPED = Path(__file__).resolve().parent / "data" / "scraped"
@@ -390,7 +390,7 @@ def test_never_invents_text(lines):
     assert not re.search(r"\n{3,}", result.text)
 
 
-# --- block text from HTML, Markdown and feeds (index.blocks) ----------------------------
+# --- block text from HTML, Markdown and feeds (index.ingest.blocks) ----------------------------
 
 LEDE = "Microsoft Corp said on Thursday it would remove all the carbon it has emitted by 2050."
 MORE = "The company will spend $1 billion over four years on carbon removal technology."

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from index.articles import prepare
-from index.sources import read_sources
+from index.ingest.articles import prepare
+from index.ingest.sources import read_sources
 
 FEEDS = Path(__file__).resolve().parents[2] / "shared" / "feeds"
 needs_feeds = pytest.mark.skipif(not FEEDS.exists(), reason="needs ../shared/feeds")

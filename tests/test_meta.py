@@ -7,7 +7,14 @@ from pathlib import Path
 import pytest
 
 from index.config import SAMPLE_CORPUS
-from index.meta import PageMeta, clean_title, extract_meta, feed_outlet, host_names, parse_date
+from index.ingest.meta import (
+    PageMeta,
+    clean_title,
+    extract_meta,
+    feed_outlet,
+    host_names,
+    parse_date,
+)
 
 SAMPLE = SAMPLE_CORPUS
 SCRAPED = Path(__file__).resolve().parent / "data" / "scraped"

@@ -5,7 +5,7 @@ import itertools
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from index.passages import make_passages, split_sentences
+from index.ingest.passages import make_passages, split_sentences
 
 
 def test_sentences_respect_abbreviations_and_quotes():
@@ -69,7 +69,7 @@ def test_passages_cover_text_in_order(text, target):
 @settings(max_examples=200, deadline=None)
 @given(st.text(max_size=1500))
 def test_cleaning_then_chunking_never_crashes_on_arbitrary_text(raw):
-    from index.articles import prepare
+    from index.ingest.articles import prepare
     from index.models import Document
 
     article = prepare(Document(key="k", path="p", raw_hash="h", text=raw))

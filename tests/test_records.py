@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
-import tracemalloc
+import subprocess
+import sys
 
-from index.articles import prepare
-from index.sources import read_file, read_sources
+from index.ingest.articles import prepare
+from index.ingest.sources import read_file, read_sources
 
 LEAD = (
     "Microsoft Corp said on Thursday it would remove from the atmosphere all the carbon it has "
@@ -52,13 +53,18 @@ def test_jsonl_reading_holds_one_record_at_a_time(tmp_path):
     size = path.stat().st_size
     assert size > 3_000_000
     (tmp_path / "warm.jsonl").write_text(json.dumps(_record(0)))
-    list(read_file(tmp_path / "warm.jsonl", max_bytes=20_000))  # imports and regexes first
-    tracemalloc.start()
-    try:
-        count = sum(1 for _ in read_file(path, max_bytes=20_000))
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    # In a fresh interpreter: other tests' threads allocate too, and tracemalloc sees them.
+    probe = f"""
+import tracemalloc
+from pathlib import Path
+from index.ingest.sources import read_file
+list(read_file(Path({str(tmp_path / "warm.jsonl")!r}), max_bytes=20_000))  # imports first
+tracemalloc.start()
+count = sum(1 for _ in read_file(Path({str(path)!r}), max_bytes=20_000))
+print(count, tracemalloc.get_traced_memory()[1])
+"""
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    count, peak = map(int, out.stdout.split())
     assert count == 3_000
     # Reading the file whole would hold all its bytes, and its text, at once.
     assert peak < size / 8, f"peak {peak} bytes reading a {size}-byte file"

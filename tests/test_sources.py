@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from index.articles import prepare
-from index.sources import read_file, read_sources
+from index.ingest.articles import prepare
+from index.ingest.sources import read_file, read_sources
 
 BODY = (
     "The city council approved a new budget on Tuesday after a long debate. "
@@ -307,7 +307,7 @@ def test_a_missing_reader_library_is_one_clear_error(tmp_path, monkeypatch, capl
         (tmp_path / f"feed{n}.rss").write_text(RSS)
     (tmp_path / "story.txt").write_text(BODY)
     monkeypatch.setitem(sys.modules, "feedparser", None)  # what `import` sees when it is gone
-    with caplog.at_level(logging.WARNING, logger="index.sources"):
+    with caplog.at_level(logging.WARNING, logger="index.ingest.sources"):
         result = read_sources([tmp_path])
     assert [Path(d.path).name for d in result.documents] == ["story.txt"]
     reasons = {r for _, r in result.skipped}
@@ -331,7 +331,7 @@ def test_html_without_lxml_html_clean_is_one_clear_error(tmp_path):
     script = (
         "import sys, json, logging; sys.modules['lxml_html_clean'] = None; "
         "logging.basicConfig(level=logging.WARNING); "
-        "from index.sources import read_sources; "
+        "from index.ingest.sources import read_sources; "
         f"r = read_sources([{str(tmp_path)!r}]); "
         "print(json.dumps([[d.path for d in r.documents], r.skipped]))"
     )

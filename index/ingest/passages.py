@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 
-from .config import PassageConfig
-from .models import Passage
+from ..config import PassageConfig
+from ..models import Passage
 
 _DEFAULTS = PassageConfig()
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
+from ..models import Article, Document
 from .clean import clean_text, strip_notices
 from .meta import clean_title, extract_meta, host_names
-from .models import Article, Document
 from .sources import sha256
 
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0\u200b]+")

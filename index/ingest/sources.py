@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from ..models import Document
 from .blocks import HEADING, ITEM
-from .models import Document
 
 log = logging.getLogger(__name__)
 

@@ -12,8 +12,8 @@ import json
 import re
 from collections import Counter
 
+from ..models import Document
 from .blocks import html_to_text
-from .models import Document
 from .records import skip_part
 from .sources import Skip, sha256
 

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from .models import Document
+from ..models import Document
 from .sources import Skip, decode, sha256, too_big
 
 log = logging.getLogger(__name__)
