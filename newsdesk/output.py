@@ -49,14 +49,6 @@ def dumps(doc: object) -> str:
     return json.dumps(doc, ensure_ascii=False, indent=2)
 
 
-def cite(hit: Hit) -> str:
-    parts = []
-    for s in hit.citations:
-        bits = [b for b in (s.outlet, s.published) if b]
-        parts.append(f"{s.title or '(untitled)'}" + (f" — {', '.join(bits)}" if bits else ""))
-    return "; ".join(parts)
-
-
 def print_answer(console: Console, answer: Answer) -> None:
     console.print(f"[bold]Q:[/bold] {escape(answer.question)}\n")
     if not answer.covered:

@@ -93,11 +93,10 @@ class Embedder:
         self.token_budget = CUDA_TOKENS_PER_BATCH if self.device.startswith("cuda") else 0
         self._fast = self._fast_path_ok()
         # "onnx": the same transformer exported once and run by ONNX Runtime on CPU (equal
-        # vectors; about 1.5x faster for one question, 1.16x for passage batches: bench).
-        # "auto" takes it where it applies and is installed, and torch otherwise.
-        # "onnx-int8": weights quantised to int8, about 1.75x faster on passage batches,
-        # different vectors (mean cosine 0.95 to the float ones; dev-set figures in
-        # bench/README.md), so an index built with it is rebuilt by the other backends.
+        # vectors, faster on the CPU: bench/README.md). "auto" takes it where it applies
+        # and is installed, and torch otherwise. "onnx-int8": weights quantised to int8,
+        # faster still but with other vectors (dev-set figures in bench/README.md), so an
+        # index built with it is rebuilt by the other backends.
         if backend not in BACKENDS:
             raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
         self._ort: dict[int, object] = {}
@@ -291,8 +290,7 @@ def _threads(n: int):
 
     torch's CPU backend is OpenMP, whose thread count is per calling thread, so this
     never slows a build running in another thread. For one short query, threads only
-    add wake-up cost: on a busy 2-core machine a question took 100-180 ms on 2 threads
-    and 28 ms on one (bench/README.md).
+    add wake-up cost, several times the query's own on a busy machine (bench/README.md).
     """
     import torch
 

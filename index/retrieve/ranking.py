@@ -19,21 +19,6 @@ class Ranked(NamedTuple):
     scores: np.ndarray  # float32
 
 
-RRF_K = 60
-
-
-def rrf(
-    rankings: list[np.ndarray], weights: list[float] | None = None, k: int = RRF_K
-) -> dict[int, float]:
-    """Reciprocal rank fusion of ranked id arrays: id -> sum of w / (k + rank)."""
-    weights = weights or [1.0] * len(rankings)
-    fused: dict[int, float] = {}
-    for ids, w in zip(rankings, weights, strict=True):
-        for rank, pid in enumerate(ids.tolist()):
-            fused[pid] = fused.get(pid, 0.0) + w / (k + rank + 1)
-    return fused
-
-
 def lead_bonus(order: int, weight: float) -> float:
     """News is written lead first (inverted pyramid): early passages get a small prior."""
     return weight * 0.5**order
@@ -98,7 +83,7 @@ class Candidate:
     passage_id: int
     article_id: int
     vector: np.ndarray
-    relevance: float  # calibrated: cosine of query and passage
+    relevance: float  # calibrated: the blend of passage and best-sentence cosines
 
 
 def collapse(
