@@ -223,7 +223,7 @@ def bench_size(
     t0 = time.perf_counter()
     vecs = synth.synthetic_vectors(base, n)
     synth_s = time.perf_counter() - t0
-    exact = synth.exact_top(vecs, qvecs, 10)
+    exact = vectors.exact_top(vecs, qvecs, 10)
     index, build_s = synth.make_sized_index(vecs, config)
     approx = vectors.search(index, qvecs, 10).ids
     row = {
@@ -232,7 +232,7 @@ def bench_size(
         "index": vectors.describe(index),
         "index_build_s": build_s,
         "synth_s": synth_s,
-        "recall@10": synth.recall(approx, exact),
+        "recall@10": vectors.recall_against(approx, exact),
         "search_ms_p50": pct(synth.search_ms(index, qvecs, 50), 50),
         "raw_vector_bytes": n * vecs.shape[1] * 4,
     }

@@ -44,20 +44,6 @@ def synthetic_vectors(base: np.ndarray, n: int, seed: int = 0) -> np.ndarray:
     return out
 
 
-def exact_top(vecs: np.ndarray, queries: np.ndarray, k: int) -> np.ndarray:
-    """Row numbers of the exact top-k by inner product, (nq, k)."""
-    _, idx = faiss.knn(
-        np.ascontiguousarray(queries, dtype=np.float32), vecs, k, metric=faiss.METRIC_INNER_PRODUCT
-    )
-    return idx
-
-
-def recall(approx: np.ndarray, exact: np.ndarray) -> float:
-    """Mean share of the exact top-k found in the approximate top-k (both (nq, k))."""
-    k = exact.shape[1]
-    return float(np.mean([len(set(a) & set(e)) / k for a, e in zip(approx, exact, strict=True)]))
-
-
 def search_ms(index: faiss.Index, queries: np.ndarray, k: int) -> list[float]:
     """Per-query search times (ms), one query at a time as the engine runs them."""
     out = []

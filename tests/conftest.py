@@ -14,6 +14,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 from index.config import SAMPLE_CORPUS, Config
 from index.engine import Engine
 from index.retrieve.model import Embedder
+from tests.helpers import make_config
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 
@@ -26,13 +27,6 @@ def embedder() -> Embedder:
     """The real default model with the default settings, loaded once for the whole run."""
     m = Config().model
     return Embedder(m.name, m.device, m.batch_size, m.max_seq_length, m.sentence_vectors, m.backend)
-
-
-def make_config(data_dir: Path, sources: list[Path] | None = None, **search) -> Config:
-    config = Config(data_dir=str(data_dir), sources=[str(s) for s in (sources or [SAMPLE_CORPUS])])
-    for key, value in search.items():
-        setattr(config.search, key, value)
-    return config
 
 
 @pytest.fixture

@@ -16,9 +16,10 @@ import discord
 import pytest
 from discord import app_commands
 from discord.ext import commands
-from fakediscord import FakeDiscord, FakeDiscordError, start_bot, stop_bot
-from fakediscord.checks import allowed_mentions_problems, message_problems
-from fakediscord.payloads import MANAGE_GUILD
+
+from tests.fakediscord import FakeDiscord, FakeDiscordError, start_bot, stop_bot
+from tests.fakediscord.checks import allowed_mentions_problems, message_problems
+from tests.fakediscord.payloads import MANAGE_GUILD
 
 NONE = discord.AllowedMentions.none()
 

@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import make_config
 
 from index import build as build_mod
 from index import store
@@ -23,6 +22,7 @@ from index.errors import (
     SourceError,
     SourceMissingError,
 )
+from tests.helpers import make_config
 
 
 def article(folder: Path, name: str, title: str, body: str) -> Path:

@@ -10,13 +10,13 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import make_config
 
 from index import store
 from index.build import writer_lock
 from index.config import PROJECT_ROOT, SAMPLE_CORPUS
 from index.engine import Engine
 from index.errors import BuildLockedError, IndexCorruptError
+from tests.helpers import make_config
 
 GOOD = "The harbour authority opened a new ferry terminal on Friday after two years of work."
 

@@ -187,3 +187,15 @@ def search(
         with _one_thread():
             scores, ids = index.search(queries, k, params=params)
     return Ranked(ids, scores)
+
+
+def exact_top(vecs: np.ndarray, queries: np.ndarray, k: int) -> np.ndarray:
+    """Row numbers of the exact top-k of `vecs` (n, dim) by inner product, (nq, k)."""
+    _, idx = faiss.knn(np.ascontiguousarray(queries, dtype=np.float32), vecs, k, metric=_METRIC)
+    return idx
+
+
+def recall_against(approx: np.ndarray, exact: np.ndarray) -> float:
+    """Mean share of the exact top-k found in the approximate top-k (both (nq, k))."""
+    k = exact.shape[1]
+    return float(np.mean([len(set(a) & set(e)) / k for a, e in zip(approx, exact, strict=True)]))

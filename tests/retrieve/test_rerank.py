@@ -2,11 +2,11 @@
 
 import numpy as np
 import pytest
-from conftest import make_config
 
 from index.config import SAMPLE_CORPUS
 from index.engine import Engine
 from index.retrieve.rerank import Reranker, rerank
+from tests.helpers import make_config
 
 
 @pytest.fixture(scope="module")
