@@ -15,7 +15,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, get_args, get_origin, get_type_hints
 
-from .errors import ConfigError
+from .errors import ConfigError, reading
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # The sample coverage ships inside the package, so a plain `pip install` can answer the
@@ -199,14 +199,8 @@ def load(path: str | os.PathLike | None = None) -> Config:
     if not path:
         return Config()
     try:
-        with open(path, "rb") as fh:
+        with reading(path, "config file", "TOML", ConfigError), open(path, "rb") as fh:
             data = tomllib.load(fh)
-    except FileNotFoundError:
-        raise ConfigError(f"config file not found: {path}") from None
-    except IsADirectoryError:
-        raise ConfigError(f"config file {path} is a directory, not a TOML file") from None
-    except OSError as exc:
-        raise ConfigError(f"config file {path} is unreadable: {exc.strerror or exc}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
     try:

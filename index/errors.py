@@ -1,5 +1,10 @@
 """Exceptions a user can act on; the CLI and the bot turn them into one clear message."""
 
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
 
 class NewsdeskError(Exception):
     """Base class for errors with a message meant for the user."""
@@ -55,3 +60,19 @@ class BuildInterrupted(NewsdeskError):
         )
         self.generation = generation
         self.staged = staged
+
+
+@contextlib.contextmanager
+def reading(path: object, what: str, kind: str, error: type[NewsdeskError]) -> Iterator[None]:
+    """Turn the reasons a user's file can't be opened into one clear `error`: "`what` not
+    found", "is a directory, not a `kind` file", "is unreadable", "is not UTF-8 text"."""
+    try:
+        yield
+    except FileNotFoundError:
+        raise error(f"{what} not found: {path}") from None
+    except IsADirectoryError:
+        raise error(f"{what} {path} is a directory, not a {kind} file") from None
+    except OSError as exc:
+        raise error(f"{what} {path} is unreadable: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise error(f"{what} {path} is not UTF-8 text ({exc.reason})") from None

@@ -27,7 +27,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import NewsdeskError
+from .errors import NewsdeskError, reading
 from .models import Answer, Hit
 
 BUDGETS = (170, 200)  # words: one 1,000-character chunk; about one reply
@@ -43,17 +43,8 @@ class QA:
 
 
 def load_qa(path: Path) -> list[QA]:
-    try:
-        with open(path, encoding="utf-8") as fh:
-            lines = fh.readlines()
-    except FileNotFoundError:
-        raise NewsdeskError(f"QA file not found: {path}") from None
-    except IsADirectoryError:
-        raise NewsdeskError(f"QA file {path} is a directory, not a JSONL file") from None
-    except OSError as exc:
-        raise NewsdeskError(f"QA file {path} is unreadable: {exc.strerror or exc}") from None
-    except UnicodeDecodeError as exc:
-        raise NewsdeskError(f"QA file {path} is not UTF-8 text ({exc.reason})") from None
+    with reading(path, "QA file", "JSONL", NewsdeskError), open(path, encoding="utf-8") as fh:
+        lines = fh.readlines()
     items = []
     for n, line in enumerate(lines, 1):
         if not line.strip():
