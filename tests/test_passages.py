@@ -29,6 +29,33 @@ def test_paragraph_break_ends_a_sentence_without_punctuation():
     ]
 
 
+def test_chinese_and_japanese_full_stops_end_sentences():
+    chinese = "梁振英就违章建筑问题道歉。他说：“我会负责。”记者追问！真的吗？"
+    assert [chinese[a:b] for a, b in split_sentences(chinese)] == [
+        "梁振英就违章建筑问题道歉。",
+        "他说：“我会负责。”",
+        "记者追问！",
+        "真的吗？",
+    ]
+    # A quotation carried on by the quoting particle と is one sentence.
+    japanese = "首相は「検討します。」と述べた。会見は10分で終わった。"
+    assert [japanese[a:b] for a, b in split_sentences(japanese)] == [
+        "首相は「検討します。」と述べた。",
+        "会見は10分で終わった。",
+    ]
+
+
+def test_passages_of_text_without_spaces_count_its_words():
+    # Two characters make a word, so a Chinese article is cut into passages near the target
+    # length rather than read as one word a sentence.
+    sentence = "香港行政长官梁振英在各方压力下就其大宅的违章建筑问题道歉。"  # 14 words
+    passages = make_passages(sentence * 40, target_words=60, max_words=120, overlap=1)
+    assert len(passages) > 5
+    assert all(len(p.sentences) <= 8 for p in passages)
+    overlong = make_passages("梁振英" * 200, target_words=60, max_words=100)
+    assert all(len(p.text) <= 200 for p in overlong)
+
+
 def test_passages_overlap_by_one_sentence_and_offsets_map_back():
     sentences = [f"Sentence number {i} has exactly seven words." for i in range(20)]
     text = " ".join(sentences)

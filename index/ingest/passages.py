@@ -22,9 +22,17 @@ ABBREVIATIONS = {
     "e.g", "i.e", "u.s", "u.k", "u.n", "a.m", "p.m", "fig", "al",
 }  # fmt: skip
 
-# A candidate boundary: terminal punctuation, optional closing quotes/brackets, whitespace.
-_BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+)|\n\s*\n")
-_WORD = re.compile(r"\S+")
+# Scripts written without spaces between words (Chinese, Japanese, Thai).
+_UNSPACED = "\u0e00-\u0e7f\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uff66-\uff9f"
+# A candidate boundary: terminal punctuation, optional closing quotes/brackets, whitespace;
+# the full stops of Chinese and Japanese (。！？) need no space after them. A quotation
+# closed after its stop and carried on by the Japanese quoting particle (「…。」と述べた)
+# is one sentence.
+_BOUNDARY = re.compile(
+    r"[.!?…]+[\"'”’)\]]*(?=\s+)|[。！？]+[」』）”’\"')\]]*(?![」』）”’\"')\]]|と|って)|\n\s*\n"
+)
+# A word: a run of spaced script, or two characters of a script without spaces.
+_WORD = re.compile(rf"[{_UNSPACED}]{{1,2}}|[^\s{_UNSPACED}]+")
 
 
 def _is_abbreviation(text: str, end: int) -> bool:
