@@ -404,6 +404,19 @@ def test_a_marked_heading_is_never_body_text_nor_glued_to_it():
     assert result.title == heading
 
 
+def test_a_sub_heading_inside_the_article_is_a_paragraph_of_its_own():
+    raw = (
+        f"# Microsoft pledges to go carbon negative\n\n{LEDE}\n\n# What it costs\n{MORE}"
+        "\n\n# More on climate\n\n# Tags"
+    )
+    result = clean_text(raw, structured=True)
+    assert result.text.split("\n\n") == [LEDE, "What it costs", MORE]
+    assert result.title == "Microsoft pledges to go carbon negative"
+    # Headings in a row, or after the last paragraph, introduce no article text.
+    raw = f"{LEDE}\n\n# Popular\n\n# Other news\n\n{MORE}\n\n# Sign-off"
+    assert "Popular" not in clean_text(raw).text and "Sign-off" not in clean_text(raw).text
+
+
 def test_a_marked_story_box_heading_opens_a_list_of_other_stories():
     raw = (
         f"{LEDE}\n\n{MORE}\n\n# Trending On Reuters\n\n# Banking\n\n"

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from index.ingest.articles import prepare
+from index.ingest.passages import make_passages
 from index.ingest.sources import read_file, read_sources
 
 BODY = (
@@ -213,8 +214,11 @@ def test_html_paragraphs_stay_paragraphs_and_headings_join_no_sentence(tmp_path)
     (tmp_path / "carbon.html").write_text(_page("Microsoft to erase its carbon footprint", body))
     (doc,) = read_sources([tmp_path]).documents
     article = prepare(doc)
-    assert article.text.split("\n\n") == CARBON
-    assert "climate push" not in article.text and "erase" not in article.text
+    # The sub-heading is a paragraph of its own, a sentence of its own in every passage.
+    assert article.text.split("\n\n") == [CARBON[0], SUBHEADING, *CARBON[1:]]
+    sentences = [article.text[a:b] for p in make_passages(article.text) for a, b in p.sentences]
+    assert SUBHEADING in sentences
+    assert "Microsoft to erase its carbon footprint" not in article.text  # the headline
     assert article.title == "Microsoft to erase its carbon footprint"
 
 

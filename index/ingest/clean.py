@@ -201,12 +201,22 @@ def clean_text(
     kinds = [_kind(u, notices) for u in units]
     states = _states(units, kinds)
     title = title.strip() or _detect_title(units, kinds, states)
+    body = [
+        not (in_list or closed)
+        and (kind == "prose" or (structured and kind == "other" and _is_entry(_BULLET.sub("", u))))
+        for u, kind, (in_list, closed) in zip(units, kinds, states, strict=True)
+    ]
     kept: list[str] = []
     removed: list[str] = []
-    for unit, kind, (in_list, closed) in zip(units, kinds, states, strict=True):
+    for i, (unit, kind, (in_list, closed)) in enumerate(zip(units, kinds, states, strict=True)):
         text = _BULLET.sub("", unit)
-        body = kind == "prose" or (structured and kind == "other" and _is_entry(text))
-        if closed or in_list or not body or _echoes(text, title, kept):
+        inside = kept and not (in_list or closed)
+        if kind == "heading" and inside and _opens_section(i, kinds, body):
+            text = text.removeprefix(HEADING)
+            if not _echoes(text, title, kept):
+                kept.append(text)  # its own paragraph: a heading never joins a sentence
+                continue
+        if not body[i] or _echoes(text, title, kept):
             removed.append(unit)
             continue
         if notices:
@@ -218,6 +228,18 @@ def clean_text(
     if kept:  # a text that stops mid-sentence ("... in the cou…") was cut by its source
         kept[-1] = _cut_off(kept[-1], _BARE_CUT, removed)
     return CleanResult(text="\n\n".join(k for k in kept if k), title=title, removed=removed)
+
+
+def _opens_section(i: int, kinds: list[str], body: list[bool]) -> bool:
+    """True for a sub-heading inside the article: article text came before it (the caller
+    checks) and the next unit that is not furniture or a caption is article text again,
+    not another heading or a list of other stories."""
+    for kind, is_body in zip(kinds[i + 1 :], body[i + 1 :], strict=True):
+        if is_body:
+            return True
+        if kind in ("heading", "block", "terminal", "prose"):
+            return False
+    return False
 
 
 def _cut_off(text: str, tail: re.Pattern[str], removed: list[str]) -> str:
