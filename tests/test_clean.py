@@ -457,6 +457,7 @@ def test_structured_text_keeps_the_entries_of_an_article_list():
         "Our Standards: The Thomson Reuters Trust Principles.",
         "Submit your letter to the editor via this form. Read more Letters to the Editor.",
         "Subscribe: Spotify | Apple Podcasts | Google Podcasts",
+        "<div><script src='/js/jim'></script></div>",
     ],
 )
 def test_furniture_shapes_are_cut(line):
@@ -464,6 +465,21 @@ def test_furniture_shapes_are_cut(line):
         LEDE,
         MORE,
     ]
+
+
+def test_sentences_that_name_a_tag_or_give_a_number_to_call_survive():
+    lines = [
+        "All that requires is that the host website insert a simple <script> tag where they "
+        "want our content to appear.",
+        "Those with information on the robbery are asked to call the police tip line at "
+        "734-794-6939 or e-mail tips@example.org.",
+        "Monday, November 25, 2013 at 3:00 PM",  # a meeting's date, no time stamp
+        "Jan. 15-19: Martin Luther King Jr Skate-A-Thon, 2015 Annual MLK Freestyle Skate Jam, "
+        "Holiday Inn Research Park, 2000",  # a long entry of an article's list
+    ]
+    raw = "\n\n".join([LEDE, *lines, MORE])
+    assert clean_text(raw, structured=True).text.split("\n\n") == [LEDE, *lines, MORE]
+    assert clean_text(f"{LEDE}\n\nCall 734-794-6939 or e-mail tips@example.org.").text == LEDE
 
 
 def test_asides_of_the_writer_and_verse_survive():

@@ -252,8 +252,9 @@ def _cut_off(text: str, tail: re.Pattern[str], removed: list[str]) -> str:
 
 
 def _is_entry(text: str) -> bool:
-    """A line of an article's list or table: a few words, not a label or a run of names."""
-    return 4 <= len(text.split()) < 20
+    """A line of an article's list or table (an event, a price, an ingredient): a few words
+    to a long line, not a label or a run of names."""
+    return 4 <= len(text.split()) < 30
 
 
 def is_prose(line: str) -> bool:
@@ -379,7 +380,10 @@ def _is_furniture(unit: str, notices: bool = True) -> bool:
     phones = [p for p in _PHONE.findall(text) if 9 <= sum(c.isdigit() for c in p) <= 15]
     contacts = len(_EMAIL.findall(text)) + len(phones)
     labelled = bool(_CONTACT_LABEL.match(text))
-    return contacts > 0 and (labelled or contacts >= 2 or not is_prose(text))
+    # A sentence may give a number or an address to call (a police tip line); a contact
+    # block is labelled, or lines of little but numbers and addresses.
+    rest = count_words(_PHONE.sub(" ", _EMAIL.sub(" ", text)))
+    return contacts > 0 and (labelled or not is_prose(text) or rest < 6 * contacts)
 
 
 def _is_aside(text: str) -> bool:
@@ -400,11 +404,13 @@ def _is_aside(text: str) -> bool:
 
 def _is_code(text: str) -> bool:
     """Markup or program code: tags, or braces, angle brackets, = and ; in numbers no
-    prose has."""
-    if _MARKUP.search(text):
+    prose has. A sentence that names a tag ("insert a <script> tag where ...") is prose."""
+    chars = sum(not c.isspace() for c in text)
+    tags = sum(len(m.group().replace(" ", "")) for m in _MARKUP.finditer(text))
+    rest = _MARKUP.sub(" ", text) if tags else text
+    if tags and (tags >= 0.2 * chars or not is_prose(rest)):
         return True
-    chars = [c for c in text if not c.isspace()]
-    return sum(c in _CODE_CHARS for c in chars) >= 0.05 * len(chars)
+    return sum(c in _CODE_CHARS for c in rest) >= 0.05 * chars
 
 
 def _is_social_row(text: str) -> bool:
