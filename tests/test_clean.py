@@ -280,6 +280,11 @@ SITE_NOTICES = [
     "Here's what you need to know to Get Up to Speed and On with Your Day.",
     "To see the full methodology, click here.",
     "Take CNN’s weekly news quiz to see how much you remember from the week that was!",
+    "Subscribe to continue reading.",
+    "This article is only available to subscribers.",
+    "この記事は会員限定です。",  # this article is for members only
+    "電子版に登録すると続きをお読みいただけます。",  # register to read the rest
+    "詳しくはこちら",  # details here
 ]
 NEWS_NEAR_NOTICES = [
     "So, to stay on the safe side, check your local forecasts and review these tips to stay cool.",
@@ -288,6 +293,8 @@ NEWS_NEAR_NOTICES = [
     "More than a million readers signed up for her newsletter within a year.",
     "The company updated its forecast for the year on Tuesday.",
     "Prices were higher than a year ago, the report said.",
+    "The study's content is available to members of the public on request.",
+    "Readers kept reading the serial to the end.",
 ]
 
 
@@ -457,6 +464,8 @@ def test_structured_text_keeps_the_entries_of_an_article_list():
         "Our Standards: The Thomson Reuters Trust Principles.",
         "Submit your letter to the editor via this form. Read more Letters to the Editor.",
         "Subscribe: Spotify | Apple Podcasts | Google Podcasts",
+        "November 28, 2013 -- Updated 0203 GMT (1003 HKT)",
+        "Posted: Thursday, October 17, 2013, 8:09 PM EDT",
         "<div><script src='/js/jim'></script></div>",
     ],
 )

@@ -74,6 +74,22 @@ _INLINE_TEASER = re.compile(
     r"\s*\((related|read more|read also|see also|more|watch|also read|recommended)\s*:[^()]*\)",
     re.I,
 )
+# A time stamp line: "November 28, 2013 -- Updated 0203 GMT (1003 HKT)", "Posted: Mon 3 Mar
+# 2024 10:20 EST": a date (a month name and a number, or a year) with only the words of
+# _STAMP_WORDS beside it, one of them a label or a time zone (_STAMP_LABEL).
+_MONTH_NAMES = (
+    r"jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sep(t(ember)?)?"
+    r"|oct(ober)?|nov(ember)?|dec(ember)?"
+)
+_STAMP_WORDS = re.compile(
+    rf"\b({_MONTH_NAMES}|(mon|tues?|wed(nes)?|thu(rs)?|fri|sat(ur)?|sun)(day)?|updated|published"
+    r"|posted|modified|last|on|at|am|pm|a\.m|p\.m|(?-i:[A-Z]{1,4}T|UTC|Z))\b\.?",
+    re.I,
+)
+_STAMP_DATE = re.compile(rf"\b({_MONTH_NAMES})\b\.?\s*\d|\b(19|20)\d\d\b", re.I)
+_STAMP_LABEL = re.compile(
+    r"\b(updated|published|posted|modified)\b|\b(?-i:[A-Z]{1,4}T|UTC)\b", re.I
+)
 _CUT_TAIL = re.compile(r"(\[(…|\.\.\.)\]|(…|\.\.\.)\s*more)\s*$", re.I)
 _BARE_CUT = re.compile(r"(?<=[\w,])\s?(…|\.\.\.)\s*$")
 # A marked heading that starts with one of these opens a box of other stories.
@@ -113,6 +129,14 @@ _NOTICES = [
           r"\s*:?\s*@\w"),
     ("follow", r"\bfollow\b[^.]{0,40}\bon (twitter|facebook|instagram|tiktok)\s*(,|or\b|and\b)"),
     ("click here", r"\bclick here\b"),
+    ("こちら", r"詳しくはこちら|こちらをクリック"),  # "click here (for details)"
+    ("リンク", r"リンク先をご覧ください"),  # "see the link"
+    # paywalls: "subscribe to continue reading", "members only" (会員限定)
+    ("reading", r"\b(subscribe|sign in|log in|register) (now )?to (continue|keep) reading\b"),
+    ("only", r"\bthis (article|story|content) is (only )?(available )?(for|to) (paid )?"
+             r"(subscribers|members)\b"),
+    ("会員", r"会員(の方)?(のみ|限定)"),
+    ("続き", r"登録(する|して|いただく)[^。]{0,12}続きを"),
     ("opinion", r"\b(view|read) more opinion on\b"),
     ("quiz", r"\btake [\w’']+ weekly news quiz"),
     ("speed", r"get up to speed and on with your day"),
@@ -367,7 +391,7 @@ def _is_furniture(unit: str, notices: bool = True) -> bool:
     text = _BULLET.sub("", unit)
     if _START_CUES.match(text) or _ANY_CUES.search(text) or EMBEDDED_POST.search(text):
         return True
-    if _is_aside(text) or _is_code(text):
+    if _is_aside(text) or _is_code(text) or _is_stamp(text):
         return True
     if notices and not strip_notices(text)[0]:
         return True
@@ -411,6 +435,16 @@ def _is_code(text: str) -> bool:
     if tags and (tags >= 0.2 * chars or not is_prose(rest)):
         return True
     return sum(c in _CODE_CHARS for c in rest) >= 0.05 * chars
+
+
+def _is_stamp(text: str) -> bool:
+    """A line that is only a date and time stamped "Updated" (published, posted) or with a
+    time zone: when a page was changed, not what it says."""
+    if len(text.split()) > 15 or not _STAMP_DATE.search(text):
+        return False
+    if not _STAMP_LABEL.search(text):
+        return False  # a date alone may be what the article lists (a meeting, an event)
+    return not re.search(r"[^\W\d_]", _STAMP_WORDS.sub(" ", text))
 
 
 def _is_social_row(text: str) -> bool:
