@@ -50,8 +50,12 @@ def sha256(data: bytes | str) -> str:
 def iter_files(paths: Iterable[Path], skipped: list[tuple[str, str]]) -> Iterator[Path]:
     """Yield readable files under `paths` (recursively), in a stable order.
 
-    Symlinked directories are followed once (by real path), so a symlink loop ends.
+    Symlinks are followed only while they stay inside the folder being walked: a file or
+    folder that resolves outside it is skipped with the reason, so a link planted in a
+    source can't pull other files into the index. Symlinked directories are followed
+    once (by real path), so a symlink loop ends.
     """
+    outside = "symlink to outside the source folder (not followed)"
     seen_dirs: set[str] = set()
     for root in paths:
         root = Path(root)
@@ -61,8 +65,18 @@ def iter_files(paths: Iterable[Path], skipped: list[tuple[str, str]]) -> Iterato
         if not root.exists():
             skipped.append((str(root), "does not exist"))
             continue
+        top = os.path.realpath(root).rstrip(os.sep) + os.sep
+
+        def inside(real: str, top: str = top) -> bool:
+            return real + os.sep == top or real.startswith(top)
+
         for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
             real = os.path.realpath(dirpath)
+            if not inside(real):
+                log.warning("skipped %s: %s", dirpath, outside)
+                skipped.append((dirpath, outside))
+                dirnames[:] = []
+                continue
             if real in seen_dirs:
                 skipped.append((dirpath, "symlink loop"))
                 dirnames[:] = []
@@ -73,10 +87,13 @@ def iter_files(paths: Iterable[Path], skipped: list[tuple[str, str]]) -> Iterato
                 if name.startswith("."):
                     continue
                 path = Path(dirpath) / name
-                if path.suffix.lower() in ALL_EXT:
-                    yield path
-                else:
+                if path.suffix.lower() not in ALL_EXT:
                     log.debug("ignoring %s: not a known article format", path)
+                elif not inside(os.path.realpath(path)):
+                    log.warning("skipped %s: %s", path, outside)
+                    skipped.append((str(path), outside))
+                else:
+                    yield path
 
 
 def decode(data: bytes) -> str:

@@ -165,3 +165,24 @@ async def test_a_plain_reindex_keeps_what_reindex_source_added(desk):
     assert "march" in done.embeds[0]["description"]  # the summary names the registered set
     answer = await (await desk.ask(NEW_QUESTION)).wait_final(10)
     assert "Flamingos visit the harbour lagoon" in answer.text
+
+
+async def test_a_symlink_out_of_the_roots_is_not_followed(desk, tmp_path):
+    """A folder inside a root may hold links to elsewhere: the walk never follows one out."""
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    write_article(outside, "vault", "Harbour Gazette", "2025-03-21", "The harbour vault code",
+                  "The code of the harbour vault is seven four one nine, the clerk said.")  # fmt: skip
+    planted = dropbox(desk) / "planted"
+    planted.mkdir()
+    (planted / "linked-folder").symlink_to(outside, target_is_directory=True)
+    (planted / "linked-file.md").symlink_to(outside / "vault.md")
+    fake = desk.fake
+    rec = await fake.slash("reindex", {"source": "planted"}, member=fake.admin)
+    done = await rec.wait_for(lambda r: next((e for e in r.edits if e.embeds), None), timeout=30)
+    fields = {f["name"]: f["value"] for f in done.embeds[0]["fields"]}
+    assert fields["Added"] == "0" and fields["Skipped"] == "2"
+    assert "symlink to outside the source folder" in fields["Skipped files"]
+    answer = await (await desk.ask("What is the code of the harbour vault?")).wait_final(10)
+    assert "seven four one nine" not in answer.text
+    assert not any("vault" in a.title for a in desk.engine.articles())
