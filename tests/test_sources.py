@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from index.ingest.articles import prepare
+from index.ingest.blocks import merge_blocks
 from index.ingest.passages import make_passages
 from index.ingest.sources import read_file, read_sources
 
@@ -244,6 +245,34 @@ def test_real_page_keeps_paragraphs_and_drops_the_story_box():
     assert paragraphs[-1].startswith("However, energy firms fell as Brent crude")
     for junk in ("Sensex ends flat", "Reporting by", "Tweet this", "Jaitley", "Full Article"):
         assert junk not in article.text
+
+
+def test_paragraphs_only_the_wider_extraction_finds_are_merged_in_place():
+    lede = (
+        "It's a familiar scene: young people around laptops in a makeshift press center. "
+        "They could be activists anywhere, except the walls are lined with rifles."
+    )
+    main = ["# Kobane", CARBON[1], CARBON[2]]
+    other = [
+        "# Trending",
+        lede,
+        CARBON[1],
+        "Read the full story of the siege here.",  # a teaser: one sentence
+        CARBON[2].replace("cloud services", "cloud computing services"),  # seen already
+        "# Related",
+        "- Analysts said the cost would barely dent earnings. It topped $39 billion last year.",
+    ]
+    assert merge_blocks(main, other) == ["# Kobane", lede, CARBON[1], CARBON[2]]
+
+
+@needs_pages
+def test_real_pages_lose_no_lede_and_keep_no_gallery_caption():
+    text = prepare(read_file(PAGES / "talkingpointsmemo.com1.html", 10**8)[0]).text
+    assert text.startswith("It’s a familiar scene: Young people in a makeshift press center")
+    # The caption of each photo of a gallery (a <figcaption> given as a paragraph) goes.
+    text = prepare(read_file(PAGES / "slate.com2.html", 10**8)[0]).text
+    assert "Though nowhere near the size of last year’s broad-based social movement" in text
+    assert "Police take up positions" not in text and "Photo by" not in text
 
 
 @needs_pages

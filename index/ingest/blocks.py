@@ -10,11 +10,17 @@ Structure is read here rather than guessed from line shapes: trafilatura's XML (
 list/item, quote, table/cell, code, graphic, lb, ref) and plain HTML from feeds. What is
 never article text is left out on structure alone: images and captions, scripts, code and
 embedded posts (trafilatura gives tweets as code blocks), and paragraphs made of links.
+A second extraction of the same page adds only its paragraphs of running prose
+(merge_blocks); a caption trafilatura gives as a paragraph is told by the page's
+<figcaption> (figure_captions).
 """
 
 from __future__ import annotations
 
 import re
+from difflib import SequenceMatcher
+
+from .passages import count_words, split_sentences
 
 HEADING, ITEM = "# ", "- "
 
@@ -43,6 +49,8 @@ EMBEDDED_POST = re.compile(
     r"pic\.twitter\.com/|\(@\w{1,15}\)\s*(on\s+)?[A-Z][a-z]{2,8}\.?\s+\d{1,2},?\s+\d{4}", re.I
 )
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
+# A paragraph of running prose: sentences enough that it is rarely a teaser or a caption.
+PROSE_SENTENCES, PROSE_WORDS = 2, 20
 
 
 def element_blocks(root) -> list[str]:
@@ -146,3 +154,51 @@ def _inline(el, para: _Paragraph, link: bool = False) -> str:
             _inline(child, para, link or tag in _LINKS)
         para.add(child.tail, link)
     return "".join(para.parts[start:])
+
+
+def block_key(block: str) -> str:
+    """A block's words in lower case, its mark and punctuation aside, to match blocks."""
+    return " ".join(_WORDS.findall(block.lower()))
+
+
+def figure_captions(html: str) -> set[str]:
+    """The keys of a page's <figcaption> texts. trafilatura hands a caption over as a plain
+    paragraph; the caller drops blocks that are one (captions are never article text)."""
+    from lxml import html as lxml_html
+
+    try:
+        root = lxml_html.fromstring(html)
+    except Exception:  # lxml raises a zoo of errors on broken markup
+        return set()
+    return {key for el in root.iter("figcaption") if (key := block_key(el.text_content()))}
+
+
+def merge_blocks(main: list[str], other: list[str]) -> list[str]:
+    """`main` with the paragraphs of running prose that only `other` has, each put where
+    `other` has it (another extraction of the same page, which may reach text the first
+    one passed over). Headings, list items and short paragraphs of `other` are not taken:
+    teasers, captions and link lists are seldom more than a sentence."""
+    keys = [block_key(b) for b in main]
+    shingles = {s for key in keys for s in _shingles(key)}
+    out: list[str] = []
+    matcher = SequenceMatcher(None, keys, [block_key(b) for b in other], autojunk=False)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        out.extend(main[i1:i2])
+        if op in ("insert", "replace"):
+            out.extend(b for b in other[j1:j2] if _new_prose(b, shingles))
+    return out
+
+
+def _shingles(key: str) -> set[tuple[str, ...]]:
+    words = key.split()
+    return {tuple(words[i : i + 3]) for i in range(max(len(words) - 2, 1))}
+
+
+def _new_prose(block: str, seen: set[tuple[str, ...]]) -> bool:
+    """A paragraph of running prose whose word sequences are mostly not in `seen`."""
+    if block.startswith((HEADING, ITEM)) or count_words(block) < PROSE_WORDS:
+        return False
+    if len(split_sentences(block)) < PROSE_SENTENCES:
+        return False
+    own = _shingles(block_key(block))
+    return len(own & seen) < 0.5 * len(own)

@@ -35,6 +35,11 @@ _BOUNDARY = re.compile(
 _WORD = re.compile(rf"[{_UNSPACED}]{{1,2}}|[^\s{_UNSPACED}]+")
 
 
+def count_words(text: str) -> int:
+    """Words as passages count them: runs of spaced script, two characters of the others."""
+    return len(_WORD.findall(text))
+
+
 def _is_abbreviation(text: str, end: int) -> bool:
     """True when the period ending at `end` belongs to an abbreviation or an initial."""
     m = re.search(r"([A-Za-z][A-Za-z.]*)\.$", text[max(0, end - 12) : end])
@@ -81,7 +86,7 @@ def _word_windows(text: str, span: tuple[int, int], max_words: int) -> list[tupl
 
 
 def _count_words(text: str, span: tuple[int, int]) -> int:
-    return len(_WORD.findall(text[span[0] : span[1]]))
+    return count_words(text[span[0] : span[1]])
 
 
 def make_passages(

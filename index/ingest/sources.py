@@ -251,18 +251,30 @@ def read_sources(paths: Iterable[Path], max_bytes: int = 20_000_000) -> ReadResu
 
 def read_html(html: str, path: str, raw_hash: str) -> Document:
     """A saved page's article (trafilatura) as block text, headings marked; a page that is
-    not an article (an error page, a notice, a lone caption) is skipped with the reason."""
+    not an article (an error page, a notice, a lone caption) is skipped with the reason.
+
+    Paragraphs of running prose that only trafilatura's recall-favouring mode finds are
+    merged in where they stand (blocks.merge_blocks), and the page's photo captions
+    (<figcaption>, which trafilatura may hand over as paragraphs) are left out."""
     import trafilatura
 
-    from .blocks import element_text
+    from .blocks import block_key, element_blocks, figure_captions, merge_blocks
     from .clean import not_an_article
     from .meta import parse_date
 
     # Links are kept (as <ref>) only so that paragraphs made of links can be told apart.
-    doc = trafilatura.bare_extraction(
-        html, with_metadata=True, include_comments=False, include_links=True
-    )
-    text = element_text(doc.body) if doc is not None and doc.body is not None else ""
+    options = {"include_comments": False, "include_links": True}
+    doc = trafilatura.bare_extraction(html, with_metadata=True, **options)
+    blocks = element_blocks(doc.body) if doc is not None and doc.body is not None else []
+    # Favouring recall reaches text the default passes over (a lede set apart from the
+    # article element, a video's transcript) along with more furniture: of what only it
+    # finds, paragraphs of running prose are taken.
+    if blocks:
+        wide = trafilatura.bare_extraction(html, favor_recall=True, **options)
+        if wide is not None and wide.body is not None:
+            blocks = merge_blocks(blocks, element_blocks(wide.body))
+    captions = figure_captions(html)
+    text = "\n\n".join(b for b in blocks if block_key(b) not in captions)
     if not text.strip():
         raise Skip("HTML has no extractable article text")
     reason = not_an_article(text, doc.title or "")
