@@ -25,7 +25,7 @@ from discord.ext import commands
 
 from index import Config, Engine, NewsdeskError
 
-from .limits import Cooldown, Gate
+from .limits import NOT_SERVED, Cooldown, Gate, serves
 from .reply import NO_MENTIONS, tell
 
 log = logging.getLogger(__name__)
@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 # Each command group is an extension with `async def setup(bot)`; the bot never imports one.
 EXTENSIONS = ("bot.ask", "bot.sources", "bot.admin", "bot.help")
+# Commands that change or describe the install: synced only to the servers in bot.guilds.
+ADMIN_COMMANDS = ("reindex", "status")
 
 
 class NewsdeskBot(commands.Bot):
@@ -63,21 +65,50 @@ class NewsdeskBot(commands.Bot):
         await self.sync_commands()
 
     async def sync_commands(self) -> None:
-        """Guild commands appear at once; global ones can take up to an hour."""
+        """With bot.guilds, every command goes to those servers (at once) and the global
+        commands an earlier run left are removed; without, all but the admin commands are
+        synced globally (that can take an hour), for any server that invites the bot."""
         guilds = self.config.bot.guilds
+        admin = [c for c in map(self.tree.remove_command, ADMIN_COMMANDS) if c is not None]
         if not guilds:
             synced = await self.tree.sync()
-            log.info("synced %d global commands", len(synced))
+            log.warning(
+                "bot.guilds is empty: any server that invites the bot can ask it questions "
+                "(%d global commands); /reindex and /status need bot.guilds",
+                len(synced),
+            )
             return
         for gid in guilds:
             guild = discord.Object(id=gid)
             self.tree.copy_global_to(guild=guild)
+            for command in admin:
+                self.tree.add_command(command, guild=guild)
             synced = await self.tree.sync(guild=guild)
             log.info("synced %d commands to guild %d", len(synced), gid)
+        self.tree.clear_commands(guild=None)
+        await self.tree.sync()  # an empty global list: stale global commands are removed
+
+    def serves(self, guild_id: int | None) -> bool:
+        return serves(guild_id, self.config.bot.guilds)
+
+    async def leave_if_unserved(self, guild: discord.Guild | None) -> None:
+        """With bot.guilds and bot.leave_other_guilds set, leave a server not listed."""
+        bc = self.config.bot
+        if guild is None or self.serves(guild.id) or not bc.leave_other_guilds:
+            return
+        try:
+            await guild.leave()
+            log.warning("left guild %d: it is not in bot.guilds", guild.id)
+        except discord.HTTPException as exc:
+            log.warning("could not leave guild %d: %s", guild.id, exc)
 
     async def on_ready(self) -> None:
-        assert self.user is not None
-        log.info("connected as %s (id %d) to %d guilds", self.user, self.user.id, len(self.guilds))
+        log.info("connected as %s to %d guilds", self.user, len(self.guilds))
+        for guild in list(self.guilds):
+            await self.leave_if_unserved(guild)
+
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        await self.leave_if_unserved(guild)
 
     async def on_message(self, message: discord.Message) -> None:
         """No text commands: mentions are answered by AskCog's listener."""
@@ -103,12 +134,27 @@ class NewsdeskBot(commands.Bot):
 
 
 class NewsdeskTree(app_commands.CommandTree):
-    """Turns failures no command handled into one apologetic ephemeral message."""
+    """Keeps commands to the served servers, and turns failures no command handled into
+    one apologetic ephemeral message."""
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        bot: NewsdeskBot = interaction.client  # type: ignore[assignment]
+        if bot.serves(interaction.guild_id):
+            return True
+        if interaction.type is discord.InteractionType.autocomplete:
+            await interaction.response.autocomplete([])
+        else:
+            await tell(interaction, NOT_SERVED)
+        bot.spawn(bot.leave_if_unserved(interaction.guild))
+        return False
 
     async def on_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError
     ) -> None:
-        if isinstance(error, app_commands.NoPrivateMessage):
+        if isinstance(error, app_commands.CommandNotFound):
+            log.info("/%s is not a command here (left from an earlier sync)", error.name)
+            text = "That command is not available here any more."
+        elif isinstance(error, app_commands.NoPrivateMessage):
             text = "That command only works in a server."
         elif isinstance(error, app_commands.CheckFailure):
             text = str(error) or "You can't use that command here."

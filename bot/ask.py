@@ -17,7 +17,14 @@ from discord.ext import commands
 from index import Answer, NewsdeskError, QueryError, parse_iso_date
 
 from . import render
-from .limits import BUSY_MESSAGE, Admission, Busy, cooldown_message, question_problem
+from .limits import (
+    BUSY_MESSAGE,
+    NOT_SERVED,
+    Admission,
+    Busy,
+    cooldown_message,
+    question_problem,
+)
 from .reply import NO_MENTIONS, tell
 from .views import FeedbackView
 
@@ -58,6 +65,7 @@ class AskCog(commands.Cog):
         self.bot = bot
         self.outlets: list[str] = []  # for the outlet filter and its autocomplete
         self._outlets_at = 0.0
+        self._told_unserved: set[int] = set()  # servers (or DMs) told once they aren't served
 
     async def cog_load(self) -> None:
         await self.refresh_outlets()
@@ -208,6 +216,14 @@ class AskCog(commands.Cog):
     async def on_mention(self, message: discord.Message) -> None:
         """A message that mentions the bot is a question; the answer is a reply to it."""
         if message.author.bot or message.webhook_id or not self._mentions_me(message):
+            return
+        where = message.guild.id if message.guild else None
+        if not self.bot.serves(where):
+            key = where or message.channel.id
+            if key not in self._told_unserved:
+                self._told_unserved.add(key)
+                await _reply(message, NOT_SERVED)
+            await self.bot.leave_if_unserved(message.guild)
             return
         assert self.bot.user is not None
         role = message.guild.self_role if message.guild else None

@@ -1,14 +1,25 @@
-"""Protections against bursts and abuse: per-user cooldown, a global concurrency cap with a
-bounded queue, and the question length cap. No Discord here; the cogs turn the outcomes
-into friendly messages.
+"""Protections against bursts and abuse: the servers the bot serves, per-user cooldown, a
+global concurrency cap with a bounded queue, and the question length cap. No Discord here;
+the cogs turn the outcomes into friendly messages.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from types import TracebackType
+
+NOT_SERVED = (
+    "newsdesk is not set up for this server. Its commands work only in the servers its "
+    "operator configured (bot.guilds)."
+)
+
+
+def serves(guild_id: int | None, guilds: Sequence[int]) -> bool:
+    """True when the bot works in `guild_id` (None: a DM): any server when `guilds` is
+    empty, else only those listed."""
+    return not guilds or guild_id in guilds
 
 
 class Busy(Exception):

@@ -81,7 +81,8 @@ class IndexConfig:
 @dataclass
 class BotConfig:
     token_env: str = "DISCORD_TOKEN"
-    guilds: list[int] = field(default_factory=list)  # empty = sync commands globally
+    guilds: list[int] = field(default_factory=list)  # the servers served; empty = any server
+    leave_other_guilds: bool = False  # with guilds set: leave any server not listed
     admin_roles: list[int] = field(default_factory=list)
     cooldown_seconds: float = 5.0
     max_question_chars: int = 300

@@ -152,8 +152,12 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[max(0, math.ceil(q / 100 * len(ordered)) - 1)]
 
 
-async def start_harness(config: Config, engine: Engine, *, guild_sync: bool) -> Harness:
-    fake = await FakeDiscord().start()
+async def start_harness(
+    config: Config, engine: Engine, *, guild_sync: bool, fake: FakeDiscord | None = None
+) -> Harness:
+    """A bot on `engine`, connected to `fake` (a new one unless given, to set up first)."""
+    fake = fake or FakeDiscord()
+    await fake.start()
     fake.install()
     config = copy.deepcopy(config)
     if guild_sync:

@@ -36,7 +36,7 @@ async def desk(tmp_path_factory, newsroom_engine: Engine) -> AsyncIterator[Harne
     )
     engine = Engine(config, newsroom_engine.embedder)
     engine.reload()
-    harness = await start_harness(config, engine, guild_sync=False)
+    harness = await start_harness(config, engine, guild_sync=True)
     yield harness
     await stop_harness(harness)
 

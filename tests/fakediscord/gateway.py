@@ -219,7 +219,7 @@ class GatewayMixin:
         ready = {
             "v": 10,
             "user": {**self.bot_user, "verified": True, "mfa_enabled": False, "email": None},
-            "guilds": [{"id": str(self.guild.id), "unavailable": True}],
+            "guilds": [{"id": str(gid), "unavailable": True} for gid in self.guilds],
             "session_id": session.id,
             "session_type": "normal",
             "resume_gateway_url": self.resume_gateway_url,
@@ -235,7 +235,8 @@ class GatewayMixin:
         if "shard" in d:
             ready["shard"] = d["shard"]
         await self._send(conn, self._log_event(session, "READY", ready))
-        await self._send(conn, self._log_event(session, "GUILD_CREATE", self.guild.payload()))
+        for guild in self.guilds.values():
+            await self._send(conn, self._log_event(session, "GUILD_CREATE", guild.payload()))
         self._conn = conn
         self._live.set()
 

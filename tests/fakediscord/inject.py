@@ -7,7 +7,7 @@ import time
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from .payloads import FakeMember, message_payload, snowflake
+from .payloads import FakeGuild, FakeMember, message_payload, snowflake, snowflake_at
 from .records import Event, FakeDiscordError, InteractionRecord, MessageRecord, Record
 
 if TYPE_CHECKING:
@@ -23,14 +23,23 @@ class InjectMixin:
     # -- interactions --------------------------------------------------------------------
 
     def _interaction_payload(
-        self: FakeDiscord, itype: int, member: FakeMember | None, channel: int | None
+        self: FakeDiscord,
+        itype: int,
+        member: FakeMember | None,
+        channel: int | None,
+        *,
+        sent_at: float | None = None,
     ) -> dict[str, Any]:
         member = member or self.member
         channel_id = channel or self.channel_id
-        if channel_id not in self.guild.channels:
+        guild = self.guild_of_channel(channel_id)
+        if guild is None:
             raise FakeDiscordError(f"unknown channel {channel_id}")
-        iid = snowflake()
-        gid = str(self.guild.id)
+        if member.id not in guild.members:
+            raise FakeDiscordError(f"{member.name} is not a member of {guild.name}")
+        # An interaction's id carries the time it was made; its token dies 15 minutes later.
+        iid = snowflake() if sent_at is None else snowflake_at(sent_at)
+        gid = str(guild.id)
         return {
             "id": str(iid),
             "application_id": str(self.application_id),
@@ -40,9 +49,9 @@ class InjectMixin:
             "guild_id": gid,
             "guild": {"id": gid, "locale": "en-US", "features": []},
             "channel_id": str(channel_id),
-            "channel": self.guild.channels[channel_id],
-            "member": self.guild.interaction_member(member),
-            "app_permissions": str(self.guild.permissions_of(self.bot_member)),
+            "channel": guild.channels[channel_id],
+            "member": guild.interaction_member(member),
+            "app_permissions": str(guild.permissions_of(guild.members[self.bot_id])),
             "locale": "en-US",
             "guild_locale": "en-US",
             "entitlements": [],
@@ -67,24 +76,25 @@ class InjectMixin:
         member: FakeMember,
         force: bool,
         focused: str | None = None,
+        guild: FakeGuild | None = None,
     ) -> dict[str, Any]:
+        guild = guild or self.guild
         words = name.lstrip("/").split()
-        cmd = self.command(words[0])
+        cmd = self.command(words[0], guild_id=guild.id)
         if cmd is None:
-            synced = sorted(self.global_commands) + sorted(
-                self.guild_commands.get(self.guild.id, {})
-            )
+            synced = sorted(self.global_commands) + sorted(self.guild_commands.get(guild.id, {}))
             raise FakeDiscordError(f"/{words[0]} was never synced (synced: {synced})")
         required = cmd.get("default_member_permissions")
         if required is not None and not force:
-            have = self.guild.permissions_of(member)
+            have = guild.permissions_of(member)
             if have & int(required) != int(required):
                 raise FakeDiscordError(
                     f"{member.name} lacks default_member_permissions={required} for /{name}: "
                     "Discord would not show them the command (pass force=True to send anyway)"
                 )
         data: dict[str, Any] = {"id": cmd["id"], "name": cmd["name"], "type": 1, "options": []}
-        data["guild_id"] = str(self.guild.id)
+        if "guild_id" in cmd:  # a guild command; a global one carries no guild_id
+            data["guild_id"] = cmd["guild_id"]
         container, schema = data["options"], cmd.get("options") or []
         for word in words[1:]:
             spec = next((o for o in schema if o["name"] == word and o["type"] in (1, 2)), None)
@@ -96,7 +106,7 @@ class InjectMixin:
         if any(o["type"] in (1, 2) for o in schema):
             raise FakeDiscordError(f"/{name} needs a subcommand")
         resolved: dict[str, dict[str, Any]] = {}
-        container.extend(self._options(name, schema, options, resolved, focused))
+        container.extend(self._options(name, schema, options, resolved, focused, guild))
         if resolved:
             data["resolved"] = resolved
         return data
@@ -108,6 +118,7 @@ class InjectMixin:
         given: dict[str, Any],
         resolved: dict[str, dict[str, Any]],
         focused: str | None,
+        guild: FakeGuild,
     ) -> list[dict[str, Any]]:
         specs = {o["name"]: o for o in schema}
         unknown = set(given) - set(specs)
@@ -123,12 +134,17 @@ class InjectMixin:
             if key == focused:
                 item.update(value=str(value), focused=True)
             else:
-                item["value"] = self._option_value(name, spec, value, resolved)
+                item["value"] = self._option_value(name, spec, value, resolved, guild)
             out.append(item)
         return out
 
     def _option_value(
-        self: FakeDiscord, name: str, spec: dict[str, Any], value: Any, resolved: dict
+        self: FakeDiscord,
+        name: str,
+        spec: dict[str, Any],
+        value: Any,
+        resolved: dict,
+        guild: FakeGuild,
     ) -> Any:
         kind, where = spec["type"], f"/{name} {spec['name']}"
         if kind == STRING:
@@ -147,23 +163,21 @@ class InjectMixin:
             if not isinstance(value, bool):
                 raise FakeDiscordError(f"{where}: expected a bool, got {value!r}")
         elif kind == USER:
-            member = value if isinstance(value, FakeMember) else self.guild.members.get(int(value))
+            member = value if isinstance(value, FakeMember) else guild.members.get(int(value))
             if member is None:
                 raise FakeDiscordError(f"{where}: unknown member {value!r}")
             resolved.setdefault("users", {})[str(member.id)] = member.user
-            resolved.setdefault("members", {})[str(member.id)] = self.guild.interaction_member(
-                member
-            )
+            resolved.setdefault("members", {})[str(member.id)] = guild.interaction_member(member)
             value = str(member.id)
         elif kind == CHANNEL:
-            if int(value) not in self.guild.channels:
+            if int(value) not in guild.channels:
                 raise FakeDiscordError(f"{where}: unknown channel {value!r}")
-            resolved.setdefault("channels", {})[str(value)] = self.guild.channels[int(value)]
+            resolved.setdefault("channels", {})[str(value)] = guild.channels[int(value)]
             value = str(value)
         elif kind == ROLE:
-            if int(value) not in self.guild.roles:
+            if int(value) not in guild.roles:
                 raise FakeDiscordError(f"{where}: unknown role {value!r}")
-            resolved.setdefault("roles", {})[str(value)] = self.guild.roles[int(value)]
+            resolved.setdefault("roles", {})[str(value)] = guild.roles[int(value)]
             value = str(value)
         else:
             raise FakeDiscordError(f"{where}: option type {kind} is not supported by the fake")
@@ -180,11 +194,21 @@ class InjectMixin:
         member: FakeMember | None = None,
         channel: int | None = None,
         force: bool = False,
+        guild: FakeGuild | None = None,
+        sent_at: float | None = None,
     ) -> InteractionRecord:
-        """Invoke a synced slash command (``"group sub"`` for subcommands) as ``member``."""
+        """Invoke a synced slash command (``"group sub"`` for subcommands) as ``member``,
+        in ``guild`` (its first channel unless ``channel``; default the main guild).
+
+        ``sent_at`` (a time.time() value in the past) makes an interaction Discord created
+        that long ago, so its token expires sooner: tests of the 15-minute token lifetime.
+        """
         member = member or self.member
-        payload = self._interaction_payload(2, member, channel)
-        payload["data"] = self._command_data(name, options or {}, member, force)
+        if guild is not None and channel is None:
+            channel = guild.first_channel
+        payload = self._interaction_payload(2, member, channel, sent_at=sent_at)
+        guild = self.guild_of_channel(int(payload["channel_id"]))
+        payload["data"] = self._command_data(name, options or {}, member, force, guild=guild)
         return await self._send_interaction(payload)
 
     async def autocomplete(
@@ -194,11 +218,12 @@ class InjectMixin:
         focused: str,
         *,
         member: FakeMember | None = None,
+        guild: FakeGuild | None = None,
     ) -> InteractionRecord:
         """Autocomplete for option ``focused`` (its partial text in ``options``)."""
         member = member or self.member
-        payload = self._interaction_payload(4, member, None)
-        payload["data"] = self._command_data(name, options, member, False, focused)
+        payload = self._interaction_payload(4, member, guild.first_channel if guild else None)
+        payload["data"] = self._command_data(name, options, member, False, focused, guild)
         return await self._send_interaction(payload)
 
     def _resolve_message(self: FakeDiscord, message: Any) -> dict[str, Any]:
@@ -264,22 +289,52 @@ class InjectMixin:
         member: FakeMember | None = None,
         channel: int | None = None,
         queue: bool = False,
+        reply_to: Any = None,
+        ping: bool = True,
     ) -> MessageRecord:
         """A user message (MESSAGE_CREATE). Without the message_content intent, Discord blanks
         the content unless the bot is mentioned; so does the fake. ``queue=True`` while the
-        gateway is down leaves it for the replay after RESUME."""
+        gateway is down leaves it for the replay after RESUME.
+
+        ``reply_to`` (a stored message, id, record or event) makes it a reply; a reply to the
+        bot that pings (``ping``, the Discord client's default) mentions the bot, as on
+        Discord, even when the text holds no mention.
+        """
         member = member or self.member
-        channel_id = channel or self.channel_id
-        mentioned = f"<@{self.bot_id}>" in content or f"<@!{self.bot_id}>" in content
+        referenced = self._resolve_message(reply_to) if reply_to is not None else None
+        channel_id = channel or (int(referenced["channel_id"]) if referenced else self.channel_id)
+        guild = self.guild_of_channel(channel_id)
+        if guild is None:
+            raise FakeDiscordError(f"unknown channel {channel_id}")
+        replied_to_bot = referenced is not None and referenced["author"]["id"] == str(self.bot_id)
+        mentioned = (
+            f"<@{self.bot_id}>" in content
+            or f"<@!{self.bot_id}>" in content
+            or (replied_to_bot and ping)
+        )
+        extra: dict[str, Any] = {}
+        if referenced is not None:
+            extra = {
+                "message_type": 19,
+                "message_reference": {
+                    "type": 0,
+                    "message_id": referenced["id"],
+                    "channel_id": str(channel_id),
+                    "guild_id": str(guild.id),
+                },
+                "referenced_message": copy.deepcopy(referenced),
+            }
+        bot_member = guild.members[self.bot_id]
         message = message_payload(
             channel_id=channel_id,
-            guild_id=self.guild.id,
+            guild_id=guild.id,
             author=member.user,
             member=member.payload(with_user=False),
             content=content,
-            mentions=[{**self.bot_user, "member": self.bot_member.payload(with_user=False)}]
+            mentions=[{**self.bot_user, "member": bot_member.payload(with_user=False)}]
             if mentioned
             else [],
+            **extra,
         )
         self.messages[int(message["id"])] = message
         rec = MessageRecord(self, message)
@@ -301,3 +356,14 @@ class InjectMixin:
         """``"<@BOT> question"`` from ``member``; the record waits for the bot's reply."""
         content = f"<@{self.bot_id}> {question}"
         return await self.message(content, member=member, channel=channel, queue=queue)
+
+    async def reply(
+        self: FakeDiscord,
+        to: Any,
+        content: str,
+        *,
+        member: FakeMember | None = None,
+        ping: bool = True,
+    ) -> MessageRecord:
+        """A reply to the stored message ``to`` (for example the bot's answer)."""
+        return await self.message(content, member=member, reply_to=to, ping=ping)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from .checks import Problem, message_problems
-from .payloads import FLAG_EPHEMERAL, FLAG_LOADING
+from .payloads import FLAG_EPHEMERAL, FLAG_LOADING, snowflake_time
 from .records import Event, InteractionRecord
 from .responses import error_response, json_response, no_content
 
@@ -16,6 +16,8 @@ if TYPE_CHECKING:
     from .server import FakeDiscord
 
 API = "/api/v10"
+
+TOKEN_LIFETIME = 15 * 60  # seconds an interaction token works for follow-ups and edits
 
 # Which callback types Discord accepts for each interaction type.
 ALLOWED_CALLBACKS = {2: {4, 5, 9}, 3: {4, 5, 6, 7, 9}, 4: {8}, 5: {4, 5, 6, 7}}
@@ -66,7 +68,7 @@ class InteractionMixin:
             "id": str(rec.id),
             "type": rec.type,
             "user": user,
-            "authorizing_integration_owners": {"0": str(self.guild.id)},
+            "authorizing_integration_owners": {"0": rec.payload["guild_id"]},
         }
         if rec.component_message_id is not None:
             metadata["interacted_message_id"] = str(rec.component_message_id)
@@ -157,6 +159,10 @@ class InteractionMixin:
         if request.match_info["app"] != str(self.application_id) or rec is None:
             self.violation(request, "webhook for an unknown application or interaction token")
             return None, error_response(404, 10015, "Unknown Webhook")
+        if time.time() > snowflake_time(rec.id) + TOKEN_LIFETIME:
+            self.violation(request, f"{rec!r}'s token expired (15 minutes after it was sent)")
+            rec.add(Event("webhook", {}, target=request.path, error="token expired"))
+            return None, error_response(401, 50027, "Invalid Webhook Token")
         if rec.acked_type is None:
             self.violation(request, f"follow-up or edit before {rec!r} was acknowledged")
             rec.add(Event("webhook", {}, target=request.path, error="not acknowledged"))

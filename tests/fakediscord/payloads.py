@@ -50,6 +50,17 @@ def snowflake() -> int:
     return _last_id
 
 
+def snowflake_at(seconds: float) -> int:
+    """A unique snowflake whose timestamp part is `seconds` (a time.time() value)."""
+    ms = int(seconds * 1000) - DISCORD_EPOCH_MS
+    return (ms << 22) | (next(_counter) & 0x3FFFFF)
+
+
+def snowflake_time(value: int) -> float:
+    """The time.time() value a snowflake was made at."""
+    return ((value >> 22) + DISCORD_EPOCH_MS) / 1000
+
+
 def now_iso() -> str:
     return datetime.now(UTC).isoformat()
 
@@ -163,6 +174,10 @@ class FakeGuild:
             channel_id, self.id, name, len(self.channels)
         )
         return channel_id
+
+    @property
+    def first_channel(self) -> int:
+        return next(iter(self.channels))
 
     def permissions_of(self, member: FakeMember) -> int:
         """Guild-level permissions (no channel overwrites exist in the fake)."""

@@ -7,11 +7,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from .checks import command_problems, message_problems
-from .payloads import (
-    SEND_MESSAGES,
-    VIEW_CHANNEL,
-    snowflake,
-)
+from .payloads import SEND_MESSAGES, VIEW_CHANNEL, FakeGuild, snowflake
 from .records import Event
 from .responses import error_response, json_response, no_content
 
@@ -27,6 +23,7 @@ class RestMixin:
     def _add_rest_routes(self: FakeDiscord, app: web.Application) -> None:
         r = app.router
         r.add_get(f"{API}/users/@me", self._get_me)
+        r.add_delete(API + "/users/@me/guilds/{gid:\\d+}", self._leave_guild)
         r.add_get(API + "/users/{user_id:\\d+}", self._get_user)
         r.add_get(f"{API}/oauth2/applications/@me", self._get_application)
         r.add_get(f"{API}/applications/@me", self._get_application)
@@ -58,7 +55,8 @@ class RestMixin:
         return json_response(me)
 
     async def _get_user(self: FakeDiscord, request: web.Request) -> web.Response:
-        member = self.guild.members.get(int(request.match_info["user_id"]))
+        uid = int(request.match_info["user_id"])
+        member = next((g.members[uid] for g in self.guilds.values() if uid in g.members), None)
         if member is None:
             return error_response(404, 10013, "Unknown User")
         return json_response(member.user)
@@ -99,7 +97,7 @@ class RestMixin:
         gid = request.match_info.get("gid")
         if gid is None:
             return self.global_commands
-        if gid != str(self.guild.id):
+        if int(gid) not in self.guilds:
             return None
         return self.guild_commands.setdefault(int(gid), {})
 
@@ -143,41 +141,61 @@ class RestMixin:
         self.sync_count += 1
         return json_response(list(store.values()))
 
-    def command(self: FakeDiscord, name: str, command_type: int = 1) -> dict[str, Any] | None:
+    def command(
+        self: FakeDiscord, name: str, command_type: int = 1, *, guild_id: int | None = None
+    ) -> dict[str, Any] | None:
         """The synced command visible in the guild under ``name`` (guild ones first)."""
         key = command_key(name, command_type)
-        guild_store = self.guild_commands.get(self.guild.id, {})
+        guild_store = self.guild_commands.get(guild_id or self.guild.id, {})
         return guild_store.get(key) or self.global_commands.get(key)
 
     # -- guilds and channels -------------------------------------------------------------
 
-    def _guild_or_404(self: FakeDiscord, request: web.Request) -> web.Response | None:
-        if request.match_info["gid"] != str(self.guild.id):
-            return error_response(404, 10004, "Unknown Guild")
-        return None
+    def _guild_of(self: FakeDiscord, request: web.Request) -> FakeGuild | None:
+        return self.guilds.get(int(request.match_info["gid"]))
 
     async def _get_guild(self: FakeDiscord, request: web.Request) -> web.Response:
-        missing = self._guild_or_404(request)
-        if missing:
-            return missing
-        data = self.guild.payload()
+        guild = self._guild_of(request)
+        if guild is None:
+            return error_response(404, 10004, "Unknown Guild")
+        data = guild.payload()
         for key in ("members", "channels", "threads", "presences", "voice_states"):
             data.pop(key)
         return json_response(data)
 
     async def _get_guild_channels(self: FakeDiscord, request: web.Request) -> web.Response:
-        return self._guild_or_404(request) or json_response(list(self.guild.channels.values()))
+        guild = self._guild_of(request)
+        if guild is None:
+            return error_response(404, 10004, "Unknown Guild")
+        return json_response(list(guild.channels.values()))
 
     async def _get_member(self: FakeDiscord, request: web.Request) -> web.Response:
-        missing = self._guild_or_404(request)
-        member = self.guild.members.get(int(request.match_info["uid"]))
-        if missing or member is None:
-            return missing or error_response(404, 10007, "Unknown Member")
+        guild = self._guild_of(request)
+        member = guild.members.get(int(request.match_info["uid"])) if guild else None
+        if guild is None or member is None:
+            code = (10004, "Unknown Guild") if guild is None else (10007, "Unknown Member")
+            return error_response(404, *code)
         return json_response(member.payload())
 
+    async def _leave_guild(self: FakeDiscord, request: web.Request) -> web.Response:
+        """The bot leaves a server: Discord answers 204 and sends GUILD_DELETE."""
+        guild = self._guild_of(request)
+        if guild is None:
+            return error_response(404, 10004, "Unknown Guild")
+        if guild is self.guild:
+            self.violation(request, "the bot left the fake's main guild")
+        del self.guilds[guild.id]
+        self.left_guilds.append(guild.id)
+        if self.session is not None:
+            self._queue_dispatch("GUILD_DELETE", {"id": str(guild.id), "unavailable": False})
+        return no_content()
+
     async def _get_channel(self: FakeDiscord, request: web.Request) -> web.Response:
-        channel = self.guild.channels.get(int(request.match_info["cid"]))
-        return json_response(channel) if channel else error_response(404, 10003, "Unknown Channel")
+        cid = int(request.match_info["cid"])
+        guild = self.guild_of_channel(cid)
+        if guild is None:
+            return error_response(404, 10003, "Unknown Channel")
+        return json_response(guild.channels[cid])
 
     # -- messages ------------------------------------------------------------------------
 
@@ -185,7 +203,7 @@ class RestMixin:
         self: FakeDiscord, request: web.Request
     ) -> tuple[dict[str, Any] | None, web.Response | None]:
         cid = int(request.match_info["cid"])
-        if cid not in self.guild.channels:
+        if self.guild_of_channel(cid) is None:
             return None, error_response(404, 10003, "Unknown Channel")
         message = self.messages.get(int(request.match_info["mid"]))
         if message is None or int(message["channel_id"]) != cid:
@@ -194,10 +212,11 @@ class RestMixin:
 
     async def _post_message(self: FakeDiscord, request: web.Request) -> web.Response:
         cid = int(request.match_info["cid"])
-        if cid not in self.guild.channels:
+        guild = self.guild_of_channel(cid)
+        if guild is None:
             return error_response(404, 10003, "Unknown Channel")
         needed = VIEW_CHANNEL | SEND_MESSAGES
-        if self.guild.permissions_of(self.bot_member) & needed != needed:
+        if guild.permissions_of(guild.members[self.bot_id]) & needed != needed:
             return error_response(403, 50013, "Missing Permissions")
         payload = await self.read_json(request)
         problems = message_problems(payload, creating=True)
@@ -219,7 +238,7 @@ class RestMixin:
                     "type": 0,
                     "message_id": referenced["id"],
                     "channel_id": str(cid),
-                    "guild_id": str(self.guild.id),
+                    "guild_id": str(guild.id),
                 },
                 "referenced_message": referenced,
             }

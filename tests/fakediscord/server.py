@@ -43,7 +43,8 @@ BOT_PERMISSIONS = EVERYONE_PERMISSIONS | SEND_MESSAGES
 
 
 class FakeDiscord(GatewayMixin, RestMixin, InteractionMixin, InjectMixin, MessageStoreMixin):
-    """One bot application, one guild with an admin, a member and a text channel.
+    """One bot application, one guild with an admin, a member and a text channel (and more
+    guilds with ``add_guild``, as other servers that invite the bot).
 
     Tunables (plain attributes): ``token`` (None accepts any), ``bad_tokens`` (answer 401 at
     login), ``ack_deadline`` (seconds, default 3), ``privileged_intents`` (bitmask the
@@ -63,12 +64,13 @@ class FakeDiscord(GatewayMixin, RestMixin, InteractionMixin, InjectMixin, Messag
 
         self.application_id = snowflake()
         self.bot_user = user_payload(snowflake(), "newsdesk-test", bot=True)
-        self.guild = FakeGuild(id=snowflake(), name=guild_name)
-        self.guild.add_role("@everyone", EVERYONE_PERMISSIONS)
+        self.guilds: dict[int, FakeGuild] = {}
+        self.left_guilds: list[int] = []
+        self.guild = self._new_guild(guild_name, "news")
         self.admin_role_id = self.guild.add_role("Editors", MANAGE_GUILD)
-        self.bot_role_id = self.guild.add_role("newsdesk", BOT_PERMISSIONS)
-        self.channel_id = self.guild.add_channel("news")
-        self.bot_member = self.add_member(self.bot_user, roles=[self.bot_role_id])
+        self.bot_role_id = next(r for r, v in self.guild.roles.items() if v["name"] == "newsdesk")
+        self.channel_id = self.guild.first_channel
+        self.bot_member = self.guild.members[self.bot_id]
         self.admin = self.make_member("editor", roles=[self.admin_role_id])
         self.member = self.make_member("reader")
         self.owner = self.make_member("owner")
@@ -142,22 +144,57 @@ class FakeDiscord(GatewayMixin, RestMixin, InteractionMixin, InjectMixin, Messag
 
     # -- people and places -------------------------------------------------------------
 
-    def add_member(self, user: dict[str, Any], roles: list[int] | None = None) -> FakeMember:
+    def _new_guild(self, name: str, channel: str) -> FakeGuild:
+        """A guild with @everyone, the bot (and its role) and one text channel."""
+        guild = FakeGuild(id=snowflake(), name=name)
+        guild.add_role("@everyone", EVERYONE_PERMISSIONS)
+        bot_role = guild.add_role("newsdesk", BOT_PERMISSIONS)
+        guild.add_channel(channel)
+        self.guilds[guild.id] = guild
+        self.add_member(self.bot_user, roles=[bot_role], guild=guild)
+        return guild
+
+    def add_guild(self, name: str) -> FakeGuild:
+        """Another server that invited the bot (GUILD_CREATE reaches a connected bot): its
+        first channel is ``guild.first_channel``; add people with ``make_member(guild=)``."""
+        guild = self._new_guild(name, "general")
+        if self.session is not None:  # a join: "unavailable" is absent (False: back online)
+            payload = guild.payload()
+            del payload["unavailable"]
+            self._queue_dispatch("GUILD_CREATE", payload)
+        return guild
+
+    def guild_of_channel(self, channel_id: int) -> FakeGuild | None:
+        return next((g for g in self.guilds.values() if channel_id in g.channels), None)
+
+    def add_member(
+        self,
+        user: dict[str, Any],
+        roles: list[int] | None = None,
+        *,
+        guild: FakeGuild | None = None,
+    ) -> FakeMember:
         member = FakeMember(user=user, role_ids=list(roles or []))
-        self.guild.members[member.id] = member
+        (guild or self.guild).members[member.id] = member
         return member
 
     def make_member(
-        self, name: str, *, roles: list[int] | None = None, permissions: int | None = None
+        self,
+        name: str,
+        *,
+        roles: list[int] | None = None,
+        permissions: int | None = None,
+        guild: FakeGuild | None = None,
     ) -> FakeMember:
         """A new guild member; ``permissions`` gives them a fresh role with exactly those."""
+        guild = guild or self.guild
         role_ids = list(roles or [])
         if permissions is not None:
-            role_ids.append(self.guild.add_role(f"{name}-role", permissions))
-        member = self.add_member(user_payload(snowflake(), name), role_ids)
+            role_ids.append(guild.add_role(f"{name}-role", permissions))
+        member = self.add_member(user_payload(snowflake(), name), role_ids, guild=guild)
         if self.session is not None and self.intents & (1 << 1):
             self._queue_dispatch(
-                "GUILD_MEMBER_ADD", {**member.payload(), "guild_id": str(self.guild.id)}
+                "GUILD_MEMBER_ADD", {**member.payload(), "guild_id": str(guild.id)}
             )
         return member
 

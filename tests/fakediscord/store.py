@@ -28,11 +28,12 @@ class MessageStoreMixin:
         self: FakeDiscord, channel_id: int, payload: dict[str, Any], **extra: Any
     ) -> dict[str, Any]:
         """Store and return a message the bot authored, built from a create payload."""
+        guild = self.guild_of_channel(channel_id) or self.guild
         message = message_payload(
             channel_id=channel_id,
-            guild_id=self.guild.id,
+            guild_id=guild.id,
             author=self.bot_user,
-            member=self.bot_member.payload(with_user=False),
+            member=guild.members[self.bot_id].payload(with_user=False),
             content=payload.get("content") or "",
             embeds=[{"type": "rich", **e} for e in payload.get("embeds") or []],
             components=payload.get("components") or [],
