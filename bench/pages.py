@@ -4,6 +4,8 @@ Every page goes the way a build takes it (read_file -> articles.prepare -> passa
 the indexed passages are compared, word for word, with the reference text of the page:
 
 - word recall: the share of reference words that reach the index (keep it high);
+- the same recall leaving out what the references hold but the product must never index:
+  embedded posts (tweets), code listings and credits ("(Reporting by ...)");
 - noise share: the share of indexed words that the reference does not hold (furniture);
 - one-paragraph pages: pages indexed as a single paragraph whose reference has several;
 - skipped pages, with the reason.
@@ -22,6 +24,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from index.ingest.articles import prepare
+from index.ingest.blocks import EMBEDDED_POST
 from index.ingest.passages import make_passages
 from index.ingest.sources import Skip, read_file
 
@@ -32,6 +35,29 @@ _TOKEN = re.compile(rf"[{_CJK}]|[^\W_{_CJK}]+")
 
 def words(text: str) -> Counter:
     return Counter(t.lower() for t in _TOKEN.findall(text))
+
+
+# Reference paragraphs the product is required to leave out, told by their own shape here
+# (not by the cleaner's rules, so the figure does not grade the cleaner by itself).
+_POST = re.compile(rf"{EMBEDDED_POST.pattern}|^(twitter|instagram):\s", re.I)
+_CREDIT = re.compile(
+    r"^\(?\s*((additional )?reporting|editing|writing|compiled) by\b|^\(?\s*with inputs from\b",
+    re.I,
+)
+_CODE_CHARS, _CODE_MARKS = set("{}<>=;$\\[]()/"), set("{}<>=;")
+
+
+def must_drop(paragraph: str) -> str:
+    """What a reference paragraph is if the product must not index it ("embedded posts",
+    "code", "credits"); "" for the rest."""
+    text = " ".join(paragraph.split())
+    chars = [c for c in text if not c.isspace()]
+    if _POST.search(text):
+        return "embedded posts"
+    marks = sum(c in _CODE_MARKS for c in chars)
+    if marks >= 2 and sum(c in _CODE_CHARS for c in chars) >= 0.08 * len(chars):
+        return "code"
+    return "credits" if _CREDIT.search(text) else ""
 
 
 def is_placeholder(reference: str) -> bool:
@@ -47,6 +73,10 @@ class PageScore:
     name: str
     reference_words: int = 0
     kept_words: int = 0  # reference words found in the index (multiset intersection)
+    # The same two without the reference's embedded posts, code and credits (must_drop).
+    required_words: int = 0
+    required_kept: int = 0
+    dropped: dict[str, int] = field(default_factory=dict)  # must_drop kind: reference words
     indexed_words: int = 0
     noise_words: int = 0  # indexed words beyond what the reference holds
     paragraphs: int = 0
@@ -64,6 +94,14 @@ def score_page(name: str, html: Path, reference: str, max_bytes: int) -> PageSco
     ref = words(reference)
     score = PageScore(name, reference_words=sum(ref.values()))
     score.reference_paragraphs = _paragraphs(reference)
+    required = Counter()
+    for paragraph in re.split(r"\n\s*\n", reference):
+        kind, w = must_drop(paragraph), words(paragraph)
+        if kind:
+            score.dropped[kind] = score.dropped.get(kind, 0) + sum(w.values())
+        else:
+            required += w
+    score.required_words = sum(required.values())
     try:
         docs = read_file(html, max_bytes)
     except Skip as exc:
@@ -78,6 +116,7 @@ def score_page(name: str, html: Path, reference: str, max_bytes: int) -> PageSco
     indexed = words(text)
     score.indexed_words = sum(indexed.values())
     score.kept_words = sum((indexed & ref).values())
+    score.required_kept = sum((indexed & required).values())
     score.noise_words = sum((indexed - ref).values())
     score.paragraphs = _paragraphs(text)
     for p in passages:
@@ -115,9 +154,15 @@ def summary(all_scores: list[PageScore]) -> dict:
     read = [s for s in scores if not s.skipped]
     ref = sum(s.reference_words for s in scores)
     indexed = sum(s.indexed_words for s in read)
+    required = sum(s.required_words for s in scores)
+    dropped: Counter = Counter()
+    for s in scores:
+        dropped.update(s.dropped)
     return {
         "pages": len(scores),
         "word_recall": round(sum(s.kept_words for s in scores) / max(ref, 1), 4),
+        "required_recall": round(sum(s.required_kept for s in scores) / max(required, 1), 4),
+        "must_drop_words": dict(dropped),
         "noise_share": round(sum(s.noise_words for s in read) / max(indexed, 1), 4),
         "one_paragraph": [s.name for s in read if s.paragraphs == 1 and s.reference_paragraphs > 1],
         "skipped": {s.name: s.skipped for s in scores if s.skipped},
@@ -140,6 +185,8 @@ def main() -> None:
     s = summary(scores)
     print(f"pages measured: {s['pages']} (placeholder references left out)")
     print(f"reference word recall: {s['word_recall']:.3f}")
+    left_out = ", ".join(f"{n} words of {kind}" for kind, n in s["must_drop_words"].items())
+    print(f"  without what must not be indexed ({left_out}): {s['required_recall']:.3f}")
     print(f"indexed words not in the reference: {s['noise_share']:.3f}")
     print(f"one-paragraph pages (reference has several): {len(s['one_paragraph'])}")
     print(f"skipped: {len(s['skipped'])}")

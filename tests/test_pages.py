@@ -33,12 +33,21 @@ def test_words_count_characters_of_scripts_without_spaces():
     }
 
 
+def test_what_the_product_must_not_index_is_told_apart_in_a_reference():
+    assert pages.must_drop("So many ambulances pic.twitter.com/16xocpihlY — Tom (@tom) May 3, 2014")
+    assert pages.must_drop("(Additional reporting by Jane Doe in JAKARTA; Editing by John Roe)")
+    assert pages.must_drop("$app->get('/js/{username}', function(Request $request) use ($app) {")
+    assert not pages.must_drop("Harper, $17.99; ages 6-8")
+    assert not pages.must_drop("Reporters said the (rather long) meeting ended at 5 p.m.")
+
+
 @pytest.mark.skipif(not PAGES.exists(), reason="needs ../shared/pages")
 def test_real_pages_recall_noise_and_paragraphs():
     s = pages.summary(pages.score_folder(PAGES))
     assert s["pages"] >= 120
-    assert s["word_recall"] >= 0.93
-    assert s["noise_share"] <= 0.036
+    assert s["word_recall"] >= 0.950  # 0.9513 (0.938 before sub-headings and merged prose)
+    assert s["required_recall"] >= 0.965  # 0.9668 without the posts, code and credits
+    assert s["noise_share"] <= 0.029  # 0.0279 (0.033 before captions went)
     assert len(s["one_paragraph"]) <= 5  # pages whose article is one paragraph (111 before)
     skipped = s["skipped"] | s["no_reference"]
     assert "error page" in skipped["details.com1"] and "error page" in skipped["fool.com2"]
