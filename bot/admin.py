@@ -103,7 +103,7 @@ class AdminCog(commands.Cog):
     @app_commands.guild_only()
     async def reindex(self, interaction: discord.Interaction, source: str | None = None) -> None:
         if not is_admin(interaction, self.bot.config.bot.admin_roles):
-            log.warning("refused /reindex for user %s (not an admin)", interaction.user.id)
+            log.warning("refused /reindex in guild %s: not an admin", interaction.guild_id)
             await tell(interaction, NOT_ADMIN)
             return
         extra = None
@@ -133,7 +133,7 @@ class AdminCog(commands.Cog):
         await interaction.response.send_message(
             render.progress_text("starting", 0, 0, 0), allowed_mentions=NO_MENTIONS
         )
-        log.info("reindex by user %s: %s", interaction.user.id, ", ".join(map(str, sources)))
+        log.info("reindex in guild %s: %s", interaction.guild_id, ", ".join(map(str, sources)))
         box = ProgressBox()
         editor = asyncio.ensure_future(self._show_progress(interaction, box, started))
         loop = asyncio.get_running_loop()

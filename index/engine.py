@@ -8,6 +8,7 @@ the bot are thin layers over this class.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import logging
 import sqlite3
 import threading
@@ -356,9 +357,16 @@ class Engine:
     def record_feedback(
         self, question: str, passage_ids: list[int], user_id: int, vote: int
     ) -> None:
-        """Store a 👍 (+1) / 👎 (-1); the user id is kept only as a salted hash."""
-        user_hash = hashlib.sha256(f"newsdesk:{user_id}".encode()).hexdigest()[:32]
+        """Store a 👍 (+1) / 👎 (-1). The user id is never stored: only an HMAC of it
+        keyed with this install's secret (`feedback.key`), so votes of one person can be
+        told apart from another's but not traced back to them without the key."""
+        key = store.feedback_key(self.data_dir)
+        user_hash = hmac.new(key, str(user_id).encode(), hashlib.sha256).hexdigest()[:32]
         store.record_feedback(self.data_dir, question, passage_ids, user_hash, vote)
+
+    def feedback(self) -> list[dict]:
+        """The stored votes, oldest first (see store.list_feedback); never who voted."""
+        return store.list_feedback(self.data_dir)
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)

@@ -4,6 +4,7 @@ Layout of a data directory:
   newsdesk.sqlite        articles, passages (with their vectors), meta
   gen-000007/            the files of generation 7: vectors.faiss, bm25/
   feedback.sqlite        answer feedback (kept apart so builds never block it)
+  feedback.key           the secret that keys the voters' hashes (mode 0600)
   build.lock             the single-writer lock
 
 Rows carry the generation that added them and the one that removed them, so a reader
@@ -14,6 +15,8 @@ new generation is one SQLite commit of `current_gen`, made after its files are o
 from __future__ import annotations
 
 import json
+import os
+import secrets
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -349,18 +352,48 @@ def passage_ids_of(conn: sqlite3.Connection, gen: int, article_ids: list[int]) -
 
 
 FEEDBACK_DB = "feedback.sqlite"  # apart from the index, so builds never block a vote
+FEEDBACK_KEY = "feedback.key"
+
+
+def feedback_key(data_dir: Path) -> bytes:
+    """This install's secret HMAC key for voters' hashes: 32 random bytes in
+    `feedback.key` (mode 0600), created on first use. Without it a hash can't be matched
+    to a user id; with a new one, old hashes no longer match anyone's new votes."""
+    path = data_dir / FEEDBACK_KEY
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        # Written whole under a temporary name, then linked in: a concurrent first vote
+        # either wins the link or reads the winner's key, never half a file.
+        tmp = data_dir / f".{FEEDBACK_KEY}.{os.getpid()}.{secrets.token_hex(4)}"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(secrets.token_bytes(32))
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink(missing_ok=True)
+    return path.read_bytes()
+
+
+def _feedback_db(data_dir: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(data_dir / FEEDBACK_DB, timeout=10)
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS feedback (id INTEGER PRIMARY KEY, at TEXT NOT NULL,"
+        " question TEXT NOT NULL, passage_ids TEXT NOT NULL, user_hash TEXT NOT NULL,"
+        " vote INTEGER NOT NULL)"
+    )
+    return conn
 
 
 def record_feedback(
     data_dir: Path, question: str, passage_ids: list[int], user_hash: str, vote: int
 ) -> None:
-    conn = sqlite3.connect(data_dir / FEEDBACK_DB, timeout=10)
+    conn = _feedback_db(data_dir)
     try:
-        conn.execute(
-            "CREATE TABLE IF NOT EXISTS feedback (id INTEGER PRIMARY KEY, at TEXT NOT NULL,"
-            " question TEXT NOT NULL, passage_ids TEXT NOT NULL, user_hash TEXT NOT NULL,"
-            " vote INTEGER NOT NULL)"
-        )
         with conn:
             conn.execute(
                 "INSERT INTO feedback (at, question, passage_ids, user_hash, vote)"
@@ -369,6 +402,41 @@ def record_feedback(
             )
     finally:
         conn.close()
+
+
+def list_feedback(data_dir: Path) -> list[dict]:
+    """Every vote, oldest first: time (UTC), question, vote and the rated passages, each
+    with its article while the index still holds it. Never the voter's hash."""
+    if not (data_dir / FEEDBACK_DB).exists():
+        return []
+    conn = _feedback_db(data_dir)
+    try:
+        rows = conn.execute("SELECT at, question, passage_ids, vote FROM feedback ORDER BY id")
+        votes = [(at, q, [int(p) for p in ids.split(",") if p], v) for at, q, ids, v in rows]
+    finally:
+        conn.close()
+    articles: dict[int, tuple[int, str]] = {}
+    if (data_dir / DB_NAME).exists():
+        wanted = json.dumps(sorted({p for *_, ids, _ in votes for p in ids}))
+        index = connect(data_dir, readonly=True)
+        try:
+            found = index.execute(
+                "SELECT p.id, a.id, a.title FROM passages p JOIN articles a ON a.id = p.article_id"
+                " WHERE p.id IN (SELECT value FROM json_each(?))",
+                (wanted,),
+            )
+            articles = {pid: (aid, title) for pid, aid, title in found}
+        finally:
+            index.close()
+
+    def rated(pid: int) -> dict:
+        aid, title = articles.get(pid, (None, ""))
+        return {"id": pid, "article_id": aid, "title": title}
+
+    return [
+        {"at": at, "question": question, "vote": vote, "passages": [rated(p) for p in ids]}
+        for at, question, ids, vote in votes
+    ]
 
 
 def outlets(conn: sqlite3.Connection, gen: int) -> list[str]:

@@ -248,6 +248,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     ev.add_argument("--json", action="store_true", help="print the results as JSON")
 
+    fb = sub.add_parser(
+        "feedback",
+        help="list the 👍/👎 votes on the bot's answers",
+        description="List the votes people gave the bot's answers, oldest first: when "
+        "(UTC), the question, the vote and the passages it rated (with their article while "
+        "it is still indexed). Who voted is not shown: the bot stores only a keyed hash.",
+    )
+    fb.add_argument("--json", action="store_true", help="print the votes as a JSON list")
+
     sub.add_parser(
         "run",
         help="start the Discord bot",
@@ -405,6 +414,17 @@ def cmd_eval(args, config: Config, console: Console) -> int:
     return 0
 
 
+def cmd_feedback(args, config: Config, console: Console) -> int:
+    from index import Engine
+
+    votes = Engine(config).feedback()
+    if args.json:
+        print(output.dumps(votes))
+    else:
+        output.print_feedback(console, votes)
+    return 0
+
+
 def cmd_run(args, config: Config, console: Console) -> int:
     from bot.app import run
 
@@ -416,5 +436,6 @@ COMMANDS = {
     "ask": cmd_ask,
     "sources": cmd_sources,
     "eval": cmd_eval,
+    "feedback": cmd_feedback,
     "run": cmd_run,
 }

@@ -128,3 +128,15 @@ def print_eval(console: Console, results: list) -> None:
         "R@Nw: an answer in the first N words read, passages in rank order; "
         "shown R@3: in the text the bot's reply shows for its top 3"
     )
+
+
+def print_feedback(console: Console, votes: list[dict]) -> None:
+    """One vote a block: time, 👍/👎 and the question, then the passages it rated."""
+    for v in votes:
+        mark = "👍" if v["vote"] > 0 else "👎"
+        console.print(f"{escape(v['at'])} {mark} {escape(v['question'])}")
+        for p in v["passages"]:
+            where = f"#{p['article_id']} {p['title'] or '(untitled)'}" if p["article_id"] else ""
+            console.print(f"   passage {p['id']}" + (f": {escape(where)}" if where else ""))
+    up = sum(v["vote"] > 0 for v in votes)
+    console.print(f"{plural(len(votes), 'vote')}: {up} 👍, {len(votes) - up} 👎")

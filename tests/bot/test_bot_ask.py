@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
+import json
 import re
 import sqlite3
+import stat
 import threading
 import time
 
@@ -12,6 +16,7 @@ import pytest
 
 from bot.limits import BUSY_MESSAGE, Cooldown, Gate
 from bot.render import NOT_COVERED, ZWSP
+from newsdesk import cli
 from tests.fakediscord.payloads import FLAG_EPHEMERAL
 
 pytestmark = pytest.mark.usefixtures("strict_discord")
@@ -203,13 +208,33 @@ async def test_feedback_buttons_store_votes(newsroom):
     assert "already rated" in again.content
     other = newsroom.fake.make_member("second-reader")
     await (await newsroom.fake.click(rec.message, ids["Not helpful"], member=other)).wait_final()
-    db = sqlite3.connect(newsroom.engine.data_dir / "feedback.sqlite")
+    data_dir = newsroom.engine.data_dir
+    db = sqlite3.connect(data_dir / "feedback.sqlite")
     rows = db.execute(
         "SELECT question, passage_ids, user_hash, vote FROM feedback ORDER BY id DESC LIMIT 2"
     ).fetchall()
     assert [r[3] for r in rows] == [-1, 1]
     assert all(r[0] == SHOIGU and r[1] for r in rows)
-    assert str(newsroom.fake.member.id) not in rows[1][2]  # only a hash of the user
+    # Who voted is kept only as an HMAC keyed with this install's secret (mode 0600).
+    key_file = data_dir / "feedback.key"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600 and len(key_file.read_bytes()) == 32
+    reader = str(newsroom.fake.member.id).encode()
+    assert rows[1][2] == hmac.new(key_file.read_bytes(), reader, hashlib.sha256).hexdigest()[:32]
+    assert rows[0][2] != rows[1][2]
+
+
+def test_newsdesk_feedback_lists_the_votes_for_whoever_improves_answers(newsroom_engine, capsys):
+    newsroom_engine.record_feedback(SHOIGU, [1, 2], 1234567890123456789, -1)
+    data_dir = str(newsroom_engine.data_dir)
+    assert cli.main(["--data-dir", data_dir, "feedback", "--json"]) == 0
+    votes = json.loads(capsys.readouterr().out)
+    last = votes[-1]
+    assert set(last) == {"at", "question", "vote", "passages"}  # never who voted
+    assert last["question"] == SHOIGU and last["vote"] == -1
+    assert [p["id"] for p in last["passages"]] == [1, 2] and last["passages"][0]["title"]
+    assert cli.main(["--data-dir", data_dir, "feedback"]) == 0
+    text = capsys.readouterr().out
+    assert f"👎 {SHOIGU}" in text and "1234567890123456789" not in text
 
 
 async def test_cooldown_per_user(newsroom):

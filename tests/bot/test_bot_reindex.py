@@ -4,6 +4,7 @@ new article answerable afterwards without a restart."""
 from __future__ import annotations
 
 import itertools
+import logging
 import shutil
 import threading
 from collections.abc import AsyncIterator
@@ -58,6 +59,18 @@ async def test_reindex_is_hidden_from_and_refused_to_non_admins(desk):
     assert final.ephemeral and final.content == NOT_ADMIN
     await fake.settle(0.3)
     assert desk.engine.generation == generation
+
+
+async def test_no_user_id_is_logged(desk, caplog):
+    fake = desk.fake
+    caplog.set_level(logging.DEBUG, logger="bot")
+    refused = await fake.slash("reindex", member=fake.member, force=True)
+    await refused.wait_final()
+    rec = await fake.slash("reindex", member=fake.admin)
+    await rec.wait_for(lambda r: next((e for e in r.edits if e.embeds), None), 20)
+    logged = "\n".join(r.getMessage() for r in caplog.records if r.name.startswith("bot"))
+    assert "reindex" in logged
+    assert str(fake.member.id) not in logged and str(fake.admin.id) not in logged
 
 
 async def test_a_configured_admin_role_may_reindex(desk):
