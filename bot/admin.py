@@ -145,8 +145,9 @@ class AdminCog(commands.Cog):
             )
         except BuildLockedError:
             error = "Another build (from the command line, perhaps) is running. Try again later."
-        except NewsdeskError as exc:
-            error = f"Reindex failed: {render.inert(str(exc))}"
+        except NewsdeskError as exc:  # a missing source, say: named, but never its path
+            log.warning("reindex failed: %s", exc)
+            error = f"Reindex failed: {render.inert(render.without_paths(str(exc)))}"
         except Exception:
             log.exception("reindex failed")
             error = (

@@ -173,7 +173,7 @@ class AskCog(commands.Cog):
             outlets = self._outlets(outlet)
             since_iso, until_iso = date_filters(since, until)
         except QueryError as exc:
-            await tell(interaction, _error_text(exc))
+            await tell(interaction, render.error_text(exc))
             return
         admission = await self._admit(interaction.user.id, lambda text: tell(interaction, text))
         if admission is None:
@@ -184,8 +184,9 @@ class AskCog(commands.Cog):
                 async with admission.turn():
                     answer = await self._ask(question, outlets, since_iso, until_iso)
             except NewsdeskError as exc:
+                log.info("/ask not answered: %s", exc)
                 await interaction.edit_original_response(
-                    content=_error_text(exc), allowed_mentions=NO_MENTIONS
+                    content=render.error_text(exc), allowed_mentions=NO_MENTIONS
                 )
                 return
         content, embeds, view = self._reply_parts(answer)
@@ -244,14 +245,11 @@ class AskCog(commands.Cog):
                 async with message.channel.typing(), admission.turn():
                     answer = await self._ask(question)
             except NewsdeskError as exc:
-                await _reply(message, _error_text(exc))
+                log.info("mention not answered: %s", exc)
+                await _reply(message, render.error_text(exc))
                 return
         content, embeds, view = self._reply_parts(answer)
         view.message = await _reply(message, content, embeds=embeds, view=view)
-
-
-def _error_text(exc: Exception) -> str:
-    return render.clip("⚠️ " + render.inert(str(exc)), 1900)
 
 
 async def _reply(

@@ -16,7 +16,16 @@ from pathlib import PurePath
 
 import discord
 
-from index import Answer, BuildReport, Citation, Hit, IndexedArticle
+from index import (
+    Answer,
+    BuildReport,
+    Citation,
+    Hit,
+    IndexedArticle,
+    IndexEmptyError,
+    IndexMissingError,
+    QueryError,
+)
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
 MAX_CONTENT = 2000
@@ -80,6 +89,28 @@ def inert_clip(text: str, limit: int) -> str:
         raw = raw[: max(0, keep)].rstrip()
         out = inert(raw) + ELLIPSIS
     return out if len(out) <= limit else ELLIPSIS[:limit]
+
+
+# An absolute path (POSIX, ~/ or C:\): never inside a URL, whose slashes follow ':' or a word.
+_PATH = re.compile(r"(?<![\w:/.])(?:[A-Za-z]:\\|~?/)(?:[^\s'\"/\\]+[/\\])+([^\s'\"/\\]*)")
+
+
+def without_paths(text: str) -> str:
+    """`text` with every absolute path cut to its last part: '/srv/news/x.md' → 'x.md'
+    (one part alone, like '/reindex', is left: it names a command as often as a path)."""
+    return _PATH.sub(lambda m: m.group(1) or "…", text)
+
+
+def error_text(exc: Exception) -> str:
+    """What a Discord user is told about an engine error: the problem with their question
+    or filters as the engine says it, else a plain sentence; never a server path."""
+    if isinstance(exc, QueryError):
+        text = without_paths(str(exc))
+    elif isinstance(exc, (IndexMissingError, IndexEmptyError)):
+        text = "Nothing is indexed yet: an admin can run /reindex."
+    else:
+        text = "The index can't be read right now; the error was logged."
+    return clip("⚠️ " + inert(text), 1900)
 
 
 def safe_url(url: str) -> str | None:
@@ -285,7 +316,7 @@ def page_count(total: int, per_page: int = SOURCES_PER_PAGE) -> int:
 
 
 def source_line(a: IndexedArticle) -> str:
-    title = inert_clip(a.title.strip() or PurePath(a.path).name or "(untitled)", 150)
+    title = inert_clip(a.title.strip() or "(untitled)", 150)
     meta = " · ".join(b for b in (inert_clip(a.outlet, 60), human_date(a.published)) if b)
     plural = "passage" if a.passages == 1 else "passages"
     return f"`#{a.id}` **{title}**" + (f" — {meta}" if meta else "") + f" · {a.passages} {plural}"
@@ -327,9 +358,6 @@ def source_embed(a: IndexedArticle) -> discord.Embed:
     embed.add_field(name="Passages", value=str(a.passages))
     if a.place:
         embed.add_field(name="Place", value=inert_clip(a.place, 200))
-    name = PurePath(a.path).name if a.path else ""
-    if name:
-        embed.add_field(name="File", value=inert_clip(name, 300), inline=False)
     if safe_url(a.url):
         embed.add_field(name="Link", value=clip(a.url, MAX_FIELD_VALUE), inline=False)
     embed.set_footer(text=f"source #{a.id}")

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.ext import commands
+
+from index import IndexedArticle
 
 from . import render
 from .reply import NO_MENTIONS
@@ -14,6 +17,13 @@ from .views import SourcesPaginator
 
 if TYPE_CHECKING:
     from .app import NewsdeskBot
+
+
+def matching(rows: Sequence[IndexedArticle], search: str) -> list[IndexedArticle]:
+    """The articles whose title, outlet or link contains `search` (any case, every
+    character literal); never matched against file paths."""
+    wanted = search.casefold()
+    return [r for r in rows if any(wanted in f.casefold() for f in (r.title, r.outlet, r.url))]
 
 
 class SourcesCog(commands.Cog):
@@ -27,7 +37,7 @@ class SourcesCog(commands.Cog):
     async def sources(self, interaction: discord.Interaction, search: str | None = None) -> None:
         search = " ".join((search or "").split())[:200]
         await interaction.response.defer(thinking=True)
-        rows = await self.bot.blocking(self.bot.engine.articles, search)
+        rows = matching(await self.bot.blocking(self.bot.engine.articles), search)
         view = SourcesPaginator(
             rows, search, timeout=self.bot.config.bot.view_timeout_seconds or None
         )

@@ -16,7 +16,9 @@ import pytest
 
 from bot.limits import BUSY_MESSAGE, Cooldown, Gate
 from bot.render import NOT_COVERED, ZWSP
+from index.engine import Engine
 from newsdesk import cli
+from tests.bot.harness import bot_config, start_harness, stop_harness
 from tests.fakediscord.payloads import FLAG_EPHEMERAL
 
 pytestmark = pytest.mark.usefixtures("strict_discord")
@@ -98,6 +100,18 @@ async def test_bad_dates_and_unknown_outlets_are_clear_ephemeral_errors(newsroom
         assert final.callback_type == 4 and final.ephemeral, options
         assert expected in final.content, (options, final.content)
     assert "Harbour Gazette" in final.content  # the known outlets are listed
+
+
+async def test_engine_errors_never_show_server_paths(tmp_path, embedder):
+    config = bot_config(tmp_path / "data", [tmp_path / "news"])  # nothing indexed there yet
+    harness = await start_harness(config, Engine(config, embedder), guild_sync=True)
+    try:
+        for rec in (await harness.ask(SHOIGU), await harness.fake.mention(SHOIGU)):
+            final = await rec.wait_final(10)
+            assert "Nothing is indexed yet" in final.content
+            assert str(tmp_path) not in final.text and "tmp" not in final.content
+    finally:
+        await stop_harness(harness)
 
 
 async def test_over_long_question_is_refused(newsroom):

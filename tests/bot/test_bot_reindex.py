@@ -199,3 +199,21 @@ async def test_a_symlink_out_of_the_roots_is_not_followed(desk, tmp_path):
     answer = await (await desk.ask("What is the code of the harbour vault?")).wait_final(10)
     assert "seven four one nine" not in answer.text
     assert not any("vault" in a.title for a in desk.engine.articles())
+
+
+async def test_a_failed_reindex_names_the_source_but_never_its_path(desk):
+    fake, engine = desk.fake, desk.engine
+    gone = dropbox(desk) / "gone-soon"
+    gone.mkdir()
+    write_article(gone, "note", "Harbour Gazette", "2025-03-22", "A short note", "A note.")
+    rec = await fake.slash("reindex", {"source": "gone-soon"}, member=fake.admin)
+    await rec.wait_for(lambda r: next((e for e in r.edits if e.embeds), None), timeout=30)
+    shutil.rmtree(gone)
+    try:
+        rec = await fake.slash("reindex", member=fake.admin)
+        final = await rec.wait_for(
+            lambda r: next((e for e in r.edits if "failed" in (e.content or "")), None), 30
+        )
+        assert "gone-soon" in final.content and str(dropbox(desk)) not in final.content
+    finally:
+        engine.build(remove=[gone], allow_removal=True)

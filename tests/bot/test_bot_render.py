@@ -236,3 +236,25 @@ def test_dates_and_urls():
         "http://" + "a" * 3000,
     ):
         assert render.safe_url(bad) is None
+
+
+# --- errors -----------------------------------------------------------------------------------
+
+
+def test_errors_name_no_server_path():
+    from index import IndexCorruptError, IndexMissingError, NoMatchingArticlesError
+
+    assert render.without_paths("missing: /srv/news/wire; `--remove /srv/news/wire`") == (
+        "missing: wire; `--remove wire`"
+    )
+    assert render.without_paths(r"at C:\data\news\x.md") == "at x.md"
+    kept = "see https://ex.am/a/b, /reindex and a/b"
+    assert render.without_paths(kept) == kept
+    for exc in (
+        IndexMissingError("no index in /home/ed/.local/share/newsdesk: run `newsdesk index`"),
+        IndexCorruptError("/home/ed/.local/share/newsdesk/gen-000002/vectors.faiss is damaged"),
+        NoMatchingArticlesError("no indexed article matches published on or after 2030-01-01"),
+    ):
+        text = render.error_text(exc)
+        assert text.startswith("⚠️ ") and "/home" not in text and "ed" not in text.split()
+    assert "2030-01-01" in text

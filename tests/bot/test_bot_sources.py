@@ -48,6 +48,18 @@ async def test_sources_search_and_single_page_has_no_buttons(newsroom):
     assert "No indexed article matches" in none.embeds[0]["description"]
 
 
+@pytest.mark.parametrize("search", ["%", "_", "%bridge%", "bridge.md", "local-news", ".md"])
+async def test_sources_search_is_literal_and_never_matches_file_paths(newsroom, search):
+    final = await (await newsroom.fake.slash("sources", {"search": search})).wait_final(10)
+    assert "No indexed article matches" in final.embeds[0]["description"], search
+
+
+async def test_sources_search_matches_titles_outlets_and_links_in_any_case(newsroom):
+    for search in ("SWING bridge", "harbour gazette", "news.example/bridge"):
+        final = await (await newsroom.fake.slash("sources", {"search": search})).wait_final(10)
+        assert "Old swing bridge closes for repairs" in final.embeds[0]["description"], search
+
+
 async def test_buttons_keep_working_until_the_view_times_out(newsroom):
     settings = newsroom.bot.config.bot
     saved, settings.view_timeout_seconds = settings.view_timeout_seconds, 1.0
@@ -73,6 +85,7 @@ async def test_source_details(newsroom):
     fields = {f["name"]: f["value"] for f in embed["fields"]}
     assert fields["Outlet"] == "Harbour Gazette" and fields["Published"] == "2 Mar 2025"
     assert fields["Passages"] == str(article.passages)
+    assert "File" not in fields and "bridge.md" not in final.text  # no internal file names
     missing = await (await newsroom.fake.slash("source", {"id": 999999})).wait_final(10)
     assert "no article #999999" in missing.content
 
