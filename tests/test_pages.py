@@ -45,8 +45,8 @@ def test_what_the_product_must_not_index_is_told_apart_in_a_reference():
 def test_real_pages_recall_noise_and_paragraphs():
     s = pages.summary(pages.score_folder(PAGES))
     assert s["pages"] >= 120
-    assert s["word_recall"] >= 0.950  # 0.9513 (0.938 before sub-headings and merged prose)
-    assert s["required_recall"] >= 0.965  # 0.9668 without the posts, code and credits
+    assert s["word_recall"] >= 0.950  # 0.9509 (0.938 before sub-headings and merged prose)
+    assert s["required_recall"] >= 0.965  # 0.9664 without the posts, code and credits
     assert s["noise_share"] <= 0.029  # 0.0279 (0.033 before captions went)
     assert len(s["one_paragraph"]) <= 5  # pages whose article is one paragraph (111 before)
     skipped = s["skipped"] | s["no_reference"]
