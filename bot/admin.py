@@ -134,8 +134,9 @@ class AdminCog(commands.Cog):
             render.progress_text("starting", 0, 0, 0), allowed_mentions=NO_MENTIONS
         )
         log.info("reindex in guild %s: %s", interaction.guild_id, ", ".join(map(str, sources)))
+        message = ReindexMessage(interaction)
         box = ProgressBox()
-        editor = asyncio.ensure_future(self._show_progress(interaction, box, started))
+        editor = asyncio.ensure_future(self._show_progress(message, box, started))
         loop = asyncio.get_running_loop()
         report: BuildReport | None = None
         error = ""
@@ -159,44 +160,74 @@ class AdminCog(commands.Cog):
         if report is not None:
             log.info("reindex done: %s", report.as_dict())
             self.bot.dispatch("index_updated")
-            await _final_edit(interaction, content="", embed=render.report_embed(report, what))
+            await message.finish("", render.report_embed(report, what))
         else:
-            await _final_edit(interaction, content=render.clip(error, render.MAX_CONTENT))
+            await message.finish(render.clip(error, render.MAX_CONTENT))
 
     async def _show_progress(
-        self, interaction: discord.Interaction, box: ProgressBox, started: float
+        self, message: ReindexMessage, box: ProgressBox, started: float
     ) -> None:
-        """Edit the message with the newest progress, at most once per interval."""
+        """Edit the message with the newest progress, at most once per interval, until
+        its token nears its end."""
         interval = max(0.2, self.bot.config.bot.progress_interval_seconds)
         shown = 0
         while True:
             await asyncio.sleep(interval)
+            if not message.editable:
+                await message.hand_over()
+                return
             if box.version == shown:
                 continue
             shown = box.version
             stage, done, total = box.value
-            text = render.progress_text(stage, done, total, time.monotonic() - started)
+            await message.edit(render.progress_text(stage, done, total, time.monotonic() - started))
+
+
+TOKEN_MARGIN = 60.0  # seconds before an interaction token dies that /reindex stops using it
+HANDOVER = "🕓 This reindex is taking a while: its result will be posted in this channel."
+
+
+class ReindexMessage:
+    """The /reindex message, edited through the interaction's token while that lives
+    (15 minutes); after that the result is posted in the channel instead."""
+
+    def __init__(self, interaction: discord.Interaction) -> None:
+        self.interaction = interaction
+        left = (interaction.expires_at - discord.utils.utcnow()).total_seconds()
+        self._until = time.monotonic() + left - TOKEN_MARGIN
+        self.handed_over = False
+
+    @property
+    def editable(self) -> bool:
+        return time.monotonic() < self._until
+
+    async def edit(self, content: str, embed: discord.Embed | None = None) -> bool:
+        try:
+            await self.interaction.edit_original_response(
+                content=content or None, embed=embed, allowed_mentions=NO_MENTIONS
+            )
+            return True
+        except discord.HTTPException as exc:
+            log.info("could not edit the reindex message: %s", exc)
+            return False
+
+    async def hand_over(self) -> None:
+        """Say, while the token still works, that the result will come in the channel."""
+        if not self.handed_over:
+            self.handed_over = True
+            await self.edit(HANDOVER)
+
+    async def finish(self, content: str, embed: discord.Embed | None = None) -> None:
+        if self.editable and await self.edit(content, embed):
+            return
+        await self.hand_over()
+        channel = self.interaction.channel
+        if isinstance(channel, discord.abc.Messageable):
+            kwargs = {"embed": embed} if embed else {}
             try:
-                await interaction.edit_original_response(content=text, allowed_mentions=NO_MENTIONS)
+                await channel.send(content or None, allowed_mentions=NO_MENTIONS, **kwargs)
             except discord.HTTPException as exc:
-                log.debug("progress edit failed: %s", exc)
-
-
-async def _final_edit(
-    interaction: discord.Interaction, *, content: str, embed: discord.Embed | None = None
-) -> None:
-    """Edit the reindex message; after 15 minutes its token is gone, so post instead."""
-    try:
-        await interaction.edit_original_response(
-            content=content or None, embed=embed, allowed_mentions=NO_MENTIONS
-        )
-        return
-    except discord.HTTPException as exc:
-        log.info("could not edit the reindex message (%s); posting the result instead", exc)
-    channel = interaction.channel
-    if isinstance(channel, discord.abc.Messageable):
-        kwargs = {"embed": embed} if embed else {}
-        await channel.send(content or None, allowed_mentions=NO_MENTIONS, **kwargs)
+                log.warning("could not post the reindex result: %s", exc)
 
 
 async def setup(bot: NewsdeskBot) -> None:

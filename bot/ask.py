@@ -3,9 +3,9 @@ off the event loop, hand the answer to the renderer."""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
-import re
 import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
@@ -17,6 +17,7 @@ from discord.ext import commands
 from index import Answer, NewsdeskError, QueryError, parse_iso_date
 
 from . import render
+from .conversation import Memory, looks_like_question
 from .limits import (
     BUSY_MESSAGE,
     NOT_SERVED,
@@ -50,14 +51,6 @@ def date_filters(since: str | None, until: str | None) -> tuple[str | None, str 
     return since_iso, until_iso
 
 
-def strip_mentions(content: str, user_id: int, role_id: int | None = None) -> str:
-    """The question in a message that mentions the bot: its mention tokens removed."""
-    pattern = rf"<@!?{user_id}>"
-    if role_id:
-        pattern += rf"|<@&{role_id}>"
-    return " ".join(re.sub(pattern, " ", content).split())
-
-
 class AskCog(commands.Cog):
     """Answers questions: the /ask command and mentions of the bot."""
 
@@ -66,6 +59,7 @@ class AskCog(commands.Cog):
         self.outlets: list[str] = []  # for the outlet filter and its autocomplete
         self._outlets_at = 0.0
         self._told_unserved: set[int] = set()  # servers (or DMs) told once they aren't served
+        self.answered = Memory()  # answer message id -> the question it answered
 
     async def cog_load(self) -> None:
         await self.refresh_outlets()
@@ -92,7 +86,12 @@ class AskCog(commands.Cog):
             )
 
         view = FeedbackView(on_vote, timeout=self.bot.config.bot.view_timeout_seconds or None)
-        return render.answer_content(answer), render.answer_embeds(answer), view
+        content = render.answer_content(answer, self.bot.engine.config.search.min_score)
+        return content, render.answer_embeds(answer), view
+
+    def _remember(self, message: discord.abc.Snowflake | None, question: str) -> None:
+        if message is not None:
+            self.answered.remember(message.id, question)
 
     async def _admit(
         self, user: int, say: Callable[[str], Awaitable[object]], *, warn_once: bool = False
@@ -165,6 +164,7 @@ class AskCog(commands.Cog):
         private: bool = False,
     ) -> None:
         bc = self.bot.config.bot
+        question = render.clean_question(question)
         problem = question_problem(question, bc.max_question_chars)
         if problem:
             await tell(interaction, problem)
@@ -185,14 +185,13 @@ class AskCog(commands.Cog):
                     answer = await self._ask(question, outlets, since_iso, until_iso)
             except NewsdeskError as exc:
                 log.info("/ask not answered: %s", exc)
-                await interaction.edit_original_response(
-                    content=render.error_text(exc), allowed_mentions=NO_MENTIONS
-                )
+                await _tell_after_defer(interaction, render.error_text(exc), public=not private)
                 return
         content, embeds, view = self._reply_parts(answer)
         view.message = await interaction.edit_original_response(
             content=content, embeds=embeds, view=view, allowed_mentions=NO_MENTIONS
         )
+        self._remember(view.message, question)
 
     @ask.autocomplete("outlet")
     async def outlet_autocomplete(
@@ -226,9 +225,9 @@ class AskCog(commands.Cog):
                 await _reply(message, NOT_SERVED)
             await self.bot.leave_if_unserved(message.guild)
             return
-        assert self.bot.user is not None
-        role = message.guild.self_role if message.guild else None
-        question = strip_mentions(message.content, self.bot.user.id, role.id if role else None)
+        question = render.clean_question(message.content)
+        if self._replied_answer(message) is not None and not looks_like_question(question):
+            return  # "thanks!" under an answer asks nothing
         if not question:  # a bare mention asks nothing: it uses up no cooldown
             await _reply(message, MENTION_HINT)
             return
@@ -250,6 +249,22 @@ class AskCog(commands.Cog):
                 return
         content, embeds, view = self._reply_parts(answer)
         view.message = await _reply(message, content, embeds=embeds, view=view)
+        self._remember(view.message, question)
+
+    def _replied_answer(self, message: discord.Message) -> str | None:
+        """The question of the bot's answer that `message` replies to, if it does."""
+        ref = message.reference
+        return self.answered.get(ref.message_id) if ref is not None else None
+
+
+async def _tell_after_defer(interaction: discord.Interaction, text: str, *, public: bool) -> None:
+    """A notice only the asker sees, even after a public "thinking" defer: the public
+    placeholder is deleted and the notice follows privately."""
+    if public:
+        await interaction.delete_original_response()
+        await tell(interaction, text)
+    else:
+        await interaction.edit_original_response(content=text, allowed_mentions=NO_MENTIONS)
 
 
 async def _reply(
@@ -279,4 +294,12 @@ async def _reply(
 
 
 async def setup(bot: NewsdeskBot) -> None:
-    await bot.add_cog(AskCog(bot))
+    cog = AskCog(bot)
+    # Discord itself then refuses a longer question in /ask (6,000 is its own cap). The
+    # parameter is shared with the class, so this cog gets its own copy.
+    limit = bot.config.bot.max_question_chars
+    params = cog.ask._params
+    params["question"] = dataclasses.replace(
+        params["question"], max_value=min(limit, 6000) if limit else 6000
+    )
+    await bot.add_cog(cog)

@@ -44,10 +44,16 @@ MUTED = discord.Colour(0x718096)
 ELLIPSIS = "…"
 ZWSP = "\u200b"
 
-# Invisible characters that could hide a mention or a link from a reader (or a filter).
-_INVISIBLE = re.compile("[\u200b-\u200f\u2060-\u2064\ufeff\u00ad\u180e]")
+# Invisible characters that could hide a mention or a link from a reader (or a filter),
+# and the direction controls (U+202E and kin) that make text read other than it is.
+_INVISIBLE = re.compile(
+    "[\u200b-\u200f\u2060-\u2064\ufeff\u00ad\u180e\u061c\u202a-\u202e\u2066-\u2069]"
+)
 _MENTION = re.compile(r"@(everyone|here|[!&]?\d{15,25})", re.I)
+# What Discord turns into a mention: <@id>, <@!id>, <@&id>, <#id>, @everyone, @here.
+_MENTION_TOKEN = re.compile(r"<(?:@[!&]?|#)\d+>|@(?:everyone|here)\b", re.I)
 _WHITESPACE = re.compile(r"[ \t]+")
+_LINK = re.compile(r"[a-z][a-z0-9+.-]*://\S+", re.I)
 _UNESCAPED_BRACKET = re.compile(r"(?<!\\)((?:\\\\)*)([\[\]])")
 
 PASSAGE_BUDGET = 900  # characters of one quoted passage before trimming around the quote
@@ -62,6 +68,23 @@ def inert(text: str) -> str:
     text = discord.utils.escape_markdown(text)
     text = _UNESCAPED_BRACKET.sub(r"\1\\\2", text)  # no [label](link), even across lines
     return _MENTION.sub(lambda m: f"@{ZWSP}{m.group(1)}", text)
+
+
+def clean_question(text: str) -> str:
+    """A question as the engine gets it and the echo shows it: invisible and direction
+    characters and mention tokens removed, whitespace collapsed."""
+    return " ".join(_MENTION_TOKEN.sub(" ", _INVISIBLE.sub("", text)).split())
+
+
+def inert_user(text: str) -> str:
+    """`inert` for text a user typed, whose links are shown as code: never live links."""
+    text = _INVISIBLE.sub("", text)
+    out, at = [], 0
+    for m in _LINK.finditer(text):
+        link = _MENTION.sub(lambda x: f"@{ZWSP}{x.group(1)}", m.group().replace("`", "ˋ"))
+        out += [inert(text[at : m.start()]), f"`{link}`"]
+        at = m.end()
+    return "".join([*out, inert(text[at:])])
 
 
 def clip(text: str, limit: int) -> str:
@@ -110,7 +133,7 @@ def error_text(exc: Exception) -> str:
         text = "Nothing is indexed yet: an admin can run /reindex."
     else:
         text = "The index can't be read right now; the error was logged."
-    return clip("⚠️ " + inert(text), 1900)
+    return clip("⚠️ " + inert_user(text), 1900)
 
 
 def safe_url(url: str) -> str | None:
@@ -194,47 +217,61 @@ def marked_passage(hit: Hit, budget: int = PASSAGE_BUDGET) -> str:
 
 
 def question_line(question: str, limit: int = 600) -> str:
-    """The echoed question, escaped and quoted: '> **Q:** …'."""
-    q = " ".join(question.split())
-    return f"**Q:** {inert_clip(q, limit)}"
+    """The echoed question, escaped, its links shown as code: '**Q:** …'."""
+    return f"**Q:** {inert_user(clip(' '.join(question.split()), limit))}"
 
 
-def answer_content(answer: Answer) -> str:
-    """The message text: the question, then 'not covered' when nothing answers it."""
+def by_article(hits: Sequence[Hit]) -> list[list[Hit]]:
+    """The hits grouped by article, in the order each article first appears."""
+    groups: dict[int, list[Hit]] = {}
+    for h in hits:
+        groups.setdefault(h.citation.article_id, []).append(h)
+    return list(groups.values())
+
+
+def _passages(n: int) -> str:
+    return "the passage that answers it best" if n == 1 else f"the {n} passages that answer it best"
+
+
+def answer_content(answer: Answer, min_score: float = 0.0) -> str:
+    """The message text: the question, then 'not covered' when nothing answers it, else
+    how many of the quoted passages clear the relevance bar (`min_score`)."""
     line = question_line(answer.question)
     if not answer.covered or not answer.hits:
         return clip(f"{line}\n{NOT_COVERED}", MAX_CONTENT)
-    n = len(answer.hits[:MAX_EMBEDS])
-    what = "the passage" if n == 1 else f"{n} passages"
-    return clip(f"{line}\nFrom the coverage, {what} that answer it best:", MAX_CONTENT)
+    shown = [h for group in by_article(answer.hits)[:MAX_EMBEDS] for h in group]
+    strong = max(1, sum(h.score >= min_score for h in shown))
+    what = _passages(strong)
+    if len(shown) > strong:
+        what += f", then {len(shown) - strong} more that may be related"
+    return clip(f"{line}\nFrom the coverage, {what}:", MAX_CONTENT)
 
 
-def hit_embed(
-    hit: Hit,
+def article_embed(
+    hits: Sequence[Hit],
     n: int,
     budget: int = PASSAGE_BUDGET,
     *,
     title_max: int = MAX_TITLE,
     also_max: int = 400,
 ) -> discord.Embed:
-    """One quoted passage: the article title (linked when it has a URL), the passage with
-    its answering sentence in bold, outlet and date, and any syndicated copies."""
-    src = hit.citation
+    """One article's quoted passages: its title (linked when it has a URL), each passage
+    with its answering sentence in bold, outlet and date once, and syndicated copies."""
+    src = hits[0].citation
     prefix = f"{n}. "
     title = prefix + inert_clip(src.title.strip() or "(untitled)", title_max - len(prefix))
     embed = discord.Embed(
         title=title,
         url=safe_url(src.url),
-        description=marked_passage(hit, budget),
+        description="\n\n".join(marked_passage(h, budget) for h in hits),
         colour=ACCENT,
     )
+    also = list({c.article_id: c for h in hits for c in h.also}.values())
     footer = f"{citation(src)} · source #{src.article_id}"
-    if hit.also and also_max:
-        embed.add_field(
-            name="Also reported by", value=also_reported(hit.also, also_max), inline=False
-        )
-    elif hit.also:
-        footer += f" · also in {len(hit.also)} more"
+    if also and also_max:
+        embed.add_field(name="Also reported by", value=also_reported(also, also_max), inline=False)
+    elif also:
+        footer += f" · also in {len(also)} more"
     embed.set_footer(text=clip(footer, MAX_FOOTER))
     return embed
 
@@ -259,14 +296,21 @@ def bounded_lines(lines: Sequence[str], limit: int) -> str:
 
 
 def also_reported(sources: Sequence[Citation], limit: int = 400) -> str:
-    """A short list of the other outlets that carried the same passage."""
+    """A short list of the other outlets that carried the same passage. A link is shown
+    whole or not at all: one too long for the room is left out, its title kept."""
+    limit = min(limit, MAX_FIELD_VALUE)
     lines = []
     for s in sources:
         name = inert_clip(s.title.strip() or "(untitled)", 120)
+        meta = inert(citation(s))
         url = safe_url(s.url)
-        label = f"[{name}]({url})" if url else name
-        lines.append(f"• {label} — {inert(citation(s))}")
-    return bounded_lines(lines, min(limit, MAX_FIELD_VALUE))
+        line = f"• {name} — {meta}"
+        if url:
+            linked = f"• [{name}]({url.replace('(', '%28').replace(')', '%29')}) — {meta}"
+            # room for "…and N more" after it: so bounded_lines never has to cut it
+            line = linked if len(linked) <= limit - 20 else line
+        lines.append(line)
+    return bounded_lines(lines, limit)
 
 
 # Ever more compact layouts for answers with many hits: (title, "also reported by") sizes.
@@ -274,21 +318,21 @@ _LAYOUTS = ((MAX_TITLE, 400), (120, 200), (80, 0))
 
 
 def answer_embeds(answer: Answer, budget: int = PASSAGE_BUDGET) -> list[discord.Embed]:
-    """One embed per hit, the set within 6,000 characters and 10 embeds.
+    """One embed per article quoted, the set within 6,000 characters and 10 embeds.
 
     Passages shrink first; titles and syndication lists only when passages would get
     too short to be useful.
     """
-    hits = answer.hits[:MAX_EMBEDS] if answer.covered else []
-    if not hits:
+    groups = by_article(answer.hits)[:MAX_EMBEDS] if answer.covered else []
+    if not groups:
         return []
     embeds: list[discord.Embed] = []
     for title_max, also_max in _LAYOUTS:
         per_hit = budget
         while per_hit >= 150 or ((title_max, also_max) == _LAYOUTS[-1] and per_hit >= 40):
             embeds = [
-                hit_embed(h, i, per_hit, title_max=title_max, also_max=also_max)
-                for i, h in enumerate(hits, 1)
+                article_embed(g, i, per_hit, title_max=title_max, also_max=also_max)
+                for i, g in enumerate(groups, 1)
             ]
             total = embeds_length(embeds)
             if total <= MAX_EMBED_TOTAL:

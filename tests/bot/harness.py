@@ -115,6 +115,15 @@ class Harness:
 HARNESSES: list[Harness] = []
 
 
+async def until(condition, timeout: float = 5.0) -> None:
+    """Wait for `condition()`: something the bot does in the background."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        assert loop.time() < deadline, "timed out"
+        await asyncio.sleep(0.02)
+
+
 # Covered and uncovered, sample coverage and local news: the mix the load tests ask.
 LOAD_QUESTIONS = [
     "Who did Shoigu meet in Beijing?",

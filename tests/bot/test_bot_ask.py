@@ -19,6 +19,7 @@ from bot.render import NOT_COVERED, ZWSP
 from index.engine import Engine
 from newsdesk import cli
 from tests.bot.harness import bot_config, start_harness, stop_harness
+from tests.fakediscord import FakeDiscordError
 from tests.fakediscord.payloads import FLAG_EPHEMERAL
 
 pytestmark = pytest.mark.usefixtures("strict_discord")
@@ -116,16 +117,18 @@ async def test_engine_errors_never_show_server_paths(tmp_path, embedder):
 
 async def test_over_long_question_is_refused(newsroom):
     limit = newsroom.bot.config.bot.max_question_chars
-    rec = await newsroom.ask("why " * (limit // 4 + 5))
-    final = await rec.wait_final()
-    assert final.ephemeral and f"the limit is {limit}" in final.content
+    spec = next(o for o in newsroom.fake.command("ask")["options"] if o["name"] == "question")
+    assert spec["max_length"] == limit  # Discord itself refuses a longer one in /ask
+    with pytest.raises(FakeDiscordError, match="outside the allowed range"):
+        await newsroom.ask("why " * (limit // 4 + 5))
+    reply = await (await newsroom.fake.mention("why " * (limit // 4 + 5))).wait_final()
+    assert f"the limit is {limit}" in reply.content
 
 
 async def test_everyone_in_a_question_pings_nobody(newsroom):
     rec = await newsroom.ask(f"@everyone @here <@{newsroom.fake.member.id}> {SHOIGU}")
     final = await rec.wait_final(10)
-    assert "@everyone" not in final.content and f"@{ZWSP}everyone" in final.content
-    assert f"@{ZWSP}here" in final.content
+    assert final.content.startswith(f"**Q:** {SHOIGU}\n")  # mention tokens are taken out
     for event in rec.events:
         if event.kind in ("followup", "edit") or event.callback_type == 4:
             assert event.allowed_mentions["parse"] == []
@@ -166,10 +169,46 @@ async def test_hostile_question_is_echoed_inert(newsroom):
         assert "Strategic Talks" in final.text  # still answered
         assert_inert(final.content)
         assert "\\*\\*Shoigu\\*\\*" in final.content and "\\|\\|who\\|\\|" in final.content
-        assert "\\[click\\](http" in final.content
+        assert "\\[click\\](`http://evil.example)`" in final.content  # shown, not a link
         assert final.allowed_mentions["parse"] == []
         assert not final.allowed_mentions.get("roles") and not final.allowed_mentions.get("users")
     assert reply.allowed_mentions.get("replied_user") is False
+
+
+async def test_the_engine_gets_the_question_the_echo_shows(newsroom, monkeypatch):
+    engine = newsroom.bot.engine
+    asked: list[str] = []
+    real_ask = engine.ask
+
+    def recording_ask(question, **kwargs):
+        asked.append(question)
+        return real_ask(question, **kwargs)
+
+    monkeypatch.setattr(engine, "ask", recording_ask)
+    hidden = f"Who did Sho\u200bigu meet <@{newsroom.fake.member.id}> in Beijing?\u202e @here"
+    for rec in (await newsroom.ask(hidden), await newsroom.fake.mention(hidden)):
+        final = await rec.wait_final(10)
+        assert final.content.startswith(f"**Q:** {SHOIGU}\n")
+        assert "Strategic Talks" in final.text
+    assert asked == [SHOIGU, SHOIGU]
+
+
+async def test_links_in_a_question_are_not_reposted_live(newsroom):
+    rec = await newsroom.ask("Is https://evil.example/login a source about Shoigu in Beijing?")
+    final = await rec.wait_final(10)
+    assert "`https://evil.example/login`" in final.content
+    assert final.content.count("://") == final.content.count("`https://")
+
+
+async def test_an_error_after_a_public_defer_stays_private(newsroom):
+    rec = await newsroom.ask(SHOIGU, since="2030-01-01")
+    final = await rec.wait_final(10)
+    assert rec.callbacks[0].callback_type == 5 and not rec.callbacks[0].ephemeral
+    assert final.kind == "followup" and final.ephemeral
+    assert "no indexed article matches published on or after 2030-01-01" in final.content
+    assert NOT_COVERED not in final.content
+    assert rec.message is None  # the public "thinking…" placeholder is gone
+    assert any(e.kind == "delete" for e in rec.events)
 
 
 async def test_an_unexpected_failure_is_one_apology_that_pings_nobody(
@@ -209,6 +248,28 @@ async def test_mentions_from_bots_are_ignored_and_empty_ones_get_a_hint(newsroom
     plain = await fake.message("Who did Shoigu meet? (no mention)")
     await fake.settle(0.3)
     assert plain.events == []
+
+
+async def test_a_reply_that_asks_nothing_gets_no_answer(newsroom):
+    fake = newsroom.fake
+    asked = await fake.mention(SHOIGU)
+    answer = await asked.wait_final(10)
+    thanks = await fake.reply(answer.message_id, "thanks!")  # pings the bot, as replies do
+    assert thanks.payload["mentions"]  # Discord counts the reply as mentioning the bot
+    await fake.settle(0.5)
+    assert thanks.events == []
+
+
+async def test_a_bare_mention_uses_up_no_cooldown(newsroom):
+    bot = newsroom.bot
+    saved, bot.cooldown = bot.cooldown, Cooldown(30)
+    try:
+        hint = await (await newsroom.fake.mention("\u200b <@&123456789012345678>")).wait_final(10)
+        assert "Ask me a question after the mention" in hint.content
+        answer = await (await newsroom.fake.mention(SHOIGU)).wait_final(10)
+        assert "Strategic Talks" in answer.text
+    finally:
+        bot.cooldown = saved
 
 
 async def test_feedback_buttons_store_votes(newsroom):

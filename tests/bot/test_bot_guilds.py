@@ -4,7 +4,6 @@ left); without it, any server may ask but none may /reindex."""
 
 from __future__ import annotations
 
-import asyncio
 import copy
 from collections.abc import AsyncIterator
 
@@ -12,7 +11,7 @@ import pytest
 
 from bot.limits import NOT_SERVED
 from index.engine import Engine
-from tests.bot.harness import Harness, start_harness, stop_harness
+from tests.bot.harness import Harness, start_harness, stop_harness, until
 from tests.fakediscord import FakeDiscord, FakeGuild
 from tests.fakediscord.payloads import ADMINISTRATOR, snowflake
 
@@ -28,15 +27,6 @@ def stale_global_command(fake: FakeDiscord, name: str) -> None:
         "type": 1, "name": name, "description": name, "options": [],
         "default_member_permissions": None, "dm_permission": True, "nsfw": False,
     }  # fmt: skip
-
-
-async def until(condition, timeout: float = 5.0) -> None:
-    """Wait for `condition()` (something the bot does in the background)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        assert loop.time() < deadline, "timed out"
-        await asyncio.sleep(0.02)
 
 
 async def two_servers(engine: Engine, **bot: object) -> tuple[Harness, FakeGuild]:

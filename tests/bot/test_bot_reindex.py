@@ -3,19 +3,28 @@ new article answerable afterwards without a restart."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import logging
 import shutil
 import threading
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
-from bot.admin import NOT_ADMIN
+from bot.admin import HANDOVER, NOT_ADMIN
 from index.build import writer_lock
 from index.engine import Engine
-from tests.bot.harness import Harness, bot_config, start_harness, stop_harness, write_article
+from tests.bot.harness import (
+    Harness,
+    bot_config,
+    start_harness,
+    stop_harness,
+    until,
+    write_article,
+)
 from tests.fakediscord import FakeDiscordError
 from tests.fakediscord.payloads import MANAGE_GUILD
 
@@ -217,3 +226,29 @@ async def test_a_failed_reindex_names_the_source_but_never_its_path(desk):
         assert "gone-soon" in final.content and str(dropbox(desk)) not in final.content
     finally:
         engine.build(remove=[gone], allow_removal=True)
+
+
+async def test_a_reindex_that_outlives_its_token_posts_its_result(desk, monkeypatch):
+    """Discord's interaction token dies 15 minutes after the command: the bot stops editing
+    before then, says where the result will come, and posts it in the channel."""
+    fake, engine = desk.fake, desk.engine
+    release = threading.Event()
+    real_build = engine.build
+
+    def held_build(sources=None, progress=None, lock_timeout=0):
+        release.wait(20)
+        return real_build(sources, progress=progress, lock_timeout=lock_timeout)
+
+    monkeypatch.setattr(engine, "build", held_build)
+    sent = time.time() - (15 * 60 - 2)  # sent 14 min 58 s ago: its token has 2 s left
+    rec = await fake.slash("reindex", member=fake.admin, sent_at=sent)
+    await rec.wait_for(lambda r: any(e.content == HANDOVER for e in r.edits), timeout=5)
+    await asyncio.sleep(max(0.0, sent + 15 * 60 + 0.5 - time.time()))  # the token is dead
+    posted_before = len(fake.bot_messages(fake.channel_id))
+    release.set()
+
+    await until(lambda: len(fake.bot_messages(fake.channel_id)) > posted_before, 30)
+    [result] = fake.bot_messages(fake.channel_id)[posted_before:]
+    assert result["embeds"][0]["title"] == "Reindex finished"
+    assert rec.message["content"] == HANDOVER  # nothing left saying "⏳ Reindexing"
+    assert not any(e.kind == "webhook" for e in rec.events)  # no edit with a dead token

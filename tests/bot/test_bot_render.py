@@ -146,6 +146,42 @@ def test_also_reported_by_syndicated_copies():
     assert "Copy 2 — Outlet 2 · 1 Mar 2025" in field.value and "Copy 4" in field.value
 
 
+def test_a_link_in_also_reported_by_is_whole_or_absent():
+    long_url = "https://x.example/" + "a" * 1500
+    copies = [Citation(i, f"Copy {i}", "Outlet", "2025-03-01", long_url, "") for i in range(3)]
+    copies.append(Citation(9, "Short", "Outlet", "2025-03-01", "https://x.example/s(1)", ""))
+    value = render.also_reported(copies, 400)
+    assert len(value) <= 400 and "Copy 0" in value
+    assert "aaaa" not in value  # too long to fit whole: left out, never cut
+    assert "[Short](https://x.example/s%281%29)" in value
+
+
+def test_passages_of_one_article_share_one_embed():
+    one = hit("Shoigu met Wang Yi. They talked.", "Shoigu met Wang Yi.", n=1)
+    two = Hit(2, "Later he met Xi.", "Later he met Xi.", 0, 0.6, one.citation)
+    other = hit("Another outlet wrote this.", "Another outlet wrote this.", n=3)
+    embeds = render.answer_embeds(Answer("Who did Shoigu meet?", True, [one, other, two]))
+    assert [e.title for e in embeds] == ["1. Talks in Beijing", "2. Talks in Beijing"]
+    assert "**Shoigu met Wang Yi.**" in embeds[0].description
+    assert "**Later he met Xi.**" in embeds[0].description  # the same article's 2nd passage
+    assert embeds[0].footer.text.count("source #1") == 1 and "Another" in embeds[1].description
+
+
+def test_the_header_counts_the_passages_that_clear_the_bar():
+    strong = hit("A. B.", "B.", n=1)
+    weak = [hit("C. D.", "D.", n=i) for i in (2, 3)]
+    for h in weak:
+        h.score = 0.2
+    one = render.answer_content(Answer("q", True, [strong]), min_score=0.3)
+    assert one.endswith("From the coverage, the passage that answers it best:")
+    mixed = render.answer_content(Answer("q", True, [strong, *weak]), min_score=0.3)
+    assert mixed.endswith(
+        "From the coverage, the passage that answers it best, then 2 more that may be related:"
+    )
+    all_strong = render.answer_content(Answer("q", True, [strong, *weak]), min_score=0.1)
+    assert all_strong.endswith("From the coverage, the 3 passages that answer it best:")
+
+
 def test_not_covered_has_no_embeds():
     answer = Answer("Who won the Champions League final?", False, [])
     assert render.answer_embeds(answer) == []
