@@ -6,53 +6,12 @@ from __future__ import annotations
 import re
 
 # First words of a question (or a request) that need no question mark.
-QUESTION_WORDS = frozenset(
-    [
-        "who",
-        "whom",
-        "whose",
-        "what",
-        "which",
-        "when",
-        "where",
-        "why",
-        "how",
-        "is",
-        "are",
-        "was",
-        "were",
-        "am",
-        "do",
-        "does",
-        "did",
-        "can",
-        "could",
-        "will",
-        "would",
-        "should",
-        "shall",
-        "may",
-        "might",
-        "has",
-        "have",
-        "had",
-        "and",
-        "but",
-        "or",
-        "so",
-        "then",
-        "tell",
-        "show",
-        "list",
-        "give",
-        "explain",
-        "describe",
-        "any",
-        "anything",
-        "anyone",
-        "more",
-    ]
-)
+QUESTION_WORDS = frozenset({
+    "who", "whom", "whose", "what", "which", "when", "where", "why", "how", "is", "are",
+    "was", "were", "am", "do", "does", "did", "can", "could", "will", "would", "should",
+    "shall", "may", "might", "has", "have", "had", "and", "but", "or", "so", "then", "tell",
+    "show", "list", "give", "explain", "describe", "any", "anything", "anyone", "more",
+})  # fmt: skip
 
 
 def looks_like_question(text: str) -> bool:
