@@ -1,4 +1,5 @@
-"""/reindex: admins update the index while the bot keeps answering from the old one.
+"""/reindex: admins update the index while the bot keeps answering from the old one;
+/status: what the bot serves and how its sources are.
 
 Admins are members with Manage Server (or Administrator) or one of `bot.admin_roles`.
 The command is hidden from others by its default permissions, and checked again on every
@@ -9,9 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
 from collections.abc import Sequence
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING
 
 import discord
@@ -29,8 +31,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 NOT_ADMIN = (
-    "Only server admins can reindex: members with the Manage Server permission"
-    " or one of the roles configured as newsdesk admins."
+    "Only server admins can use /reindex and /status: members with the Manage Server"
+    " permission or one of the roles configured as newsdesk admins."
 )
 
 
@@ -45,6 +47,22 @@ def is_admin(interaction: discord.Interaction, admin_roles: Sequence[int]) -> bo
     user = interaction.user
     roles = {r.id for r in getattr(user, "roles", [])}
     return bool(roles & set(admin_roles))
+
+
+def source_health(location: str, paths: Sequence[str], skipped: Sequence[str]) -> str:
+    """How one registered source is: missing, unreadable, or its indexed articles (given
+    every article's path) and the files the last build skipped in it."""
+    if not os.path.exists(location):
+        return "missing: a /reindex fails until it is back"
+    if not os.access(location, os.R_OK):
+        return "unreadable"
+    prefix = location.rstrip(os.sep) + os.sep
+
+    def inside(path: str) -> bool:
+        return path == location or path.startswith(prefix)
+
+    n, k = sum(map(inside, paths)), sum(map(inside, skipped))
+    return f"ok · {n} article{'s' * (n != 1)}" + (f" · {k} skipped last build" if k else "")
 
 
 def resolve_source(source: str, roots: Sequence[Path]) -> Path:
@@ -89,6 +107,7 @@ class AdminCog(commands.Cog):
     def __init__(self, bot: NewsdeskBot) -> None:
         self.bot = bot
         self.running: str | None = None  # who started the running reindex, and when
+        self.last_build: tuple[BuildReport, float] | None = None  # and when it ended
 
     def roots(self) -> list[Path]:
         """Where /reindex may read: bot.reindex_roots, else only the registered sources."""
@@ -126,6 +145,46 @@ class AdminCog(commands.Cog):
         finally:
             self.running = None
 
+    @app_commands.command(name="status", description="Admins: the index, the model, the sources")
+    @app_commands.default_permissions(manage_guild=True)
+    @app_commands.guild_only()
+    async def status(self, interaction: discord.Interaction) -> None:
+        if not is_admin(interaction, self.bot.config.bot.admin_roles):
+            await tell(interaction, NOT_ADMIN)
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        info = await self.bot.blocking(self._status)
+        await interaction.edit_original_response(
+            embed=render.status_embed(info), allowed_mentions=NO_MENTIONS
+        )
+
+    def _status(self) -> render.Status:
+        """Gathered in a worker thread: it reads the index and looks at the sources."""
+        engine = self.bot.engine
+        rows = engine.articles()
+        paths = [a.path for a in rows]
+        report, at = self.last_build or (None, 0.0)
+        skipped = [p for p, _ in report.skipped] if report else []
+        sources = [
+            (PurePath(loc).name or loc, source_health(loc, paths, skipped))
+            for loc in engine.inputs()
+        ]
+        e, m = engine.embedder, engine.config.model
+        model = PurePath(m.name).name if m.name else "all-MiniLM-L6-v2 (shipped)"
+        model += f" · {e.backend} · {e.device}"
+        if m.reranker:
+            model += f" · reranker {PurePath(m.reranker).name}"
+        return render.Status(
+            articles=len(rows),
+            passages=sum(a.passages for a in rows),
+            generation=engine.generation,
+            model=model,
+            uptime=time.monotonic() - self.bot.started,
+            sources=sources,
+            last_build=report,
+            last_build_at=at,
+        )
+
     async def _reindex(self, interaction: discord.Interaction, add: list[Path]) -> None:
         sources = [*map(Path, self.bot.engine.inputs()), *add]
         what = ", ".join(dict.fromkeys(p.name or str(p) for p in sources))
@@ -159,6 +218,7 @@ class AdminCog(commands.Cog):
             await asyncio.gather(editor, return_exceptions=True)
         if report is not None:
             log.info("reindex done: %s", report.as_dict())
+            self.last_build = (report, time.time())
             self.bot.dispatch("index_updated")
             await message.finish("", render.report_embed(report, what))
         else:

@@ -51,6 +51,7 @@ class NewsdeskBot(commands.Bot):
         )
         self.config = config
         self.engine = engine
+        self.started = time.monotonic()  # for /status's uptime
         bc = config.bot
         # Questions and listings; the gate keeps at most max_concurrent of them in here.
         self.pool = ThreadPoolExecutor(bc.max_concurrent + 2, thread_name_prefix="newsdesk-ask")

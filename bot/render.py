@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from pathlib import PurePath
 
@@ -441,6 +442,62 @@ def report_embed(report: BuildReport, what: str) -> discord.Embed:
     return embed
 
 
+# --- status ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Status:
+    """What /status shows: plain values gathered by the admin cog."""
+
+    articles: int
+    passages: int
+    generation: int
+    model: str  # the model's name (a path's last part), backend and device
+    uptime: float  # seconds
+    sources: list[tuple[str, str]]  # (name, health) of each registered source
+    last_build: BuildReport | None = None  # the last /reindex since start-up
+    last_build_at: float = 0.0  # its end, as a Unix time
+
+
+def duration(seconds: float) -> str:
+    """'3 d 4 h', '2 h 5 min', '7 min', '12 s'."""
+    s = int(seconds)
+    for unit, size, sub, subsize in (("d", 86400, "h", 3600), ("h", 3600, "min", 60)):
+        if s >= size:
+            return f"{s // size} {unit} {s % size // subsize} {sub}"
+    return f"{s // 60} min" if s >= 60 else f"{s} s"
+
+
+def status_embed(st: Status) -> discord.Embed:
+    embed = discord.Embed(title="newsdesk status", colour=ACCENT)
+    for name, value in (
+        ("Articles", str(st.articles)),
+        ("Passages", str(st.passages)),
+        ("Generation", str(st.generation)),
+        ("Model", inert_clip(st.model, 200)),
+        ("Uptime", duration(st.uptime)),
+    ):
+        embed.add_field(name=name, value=value)
+    r = st.last_build
+    if r is None:
+        last = "None since the bot started."
+    else:
+        last = (
+            f"<t:{int(st.last_build_at)}:R>, {r.seconds:.1f} s: {r.added} added, "
+            f"{r.changed} changed, {r.removed} removed, {r.unchanged} unchanged, "
+            f"{r.passages_embedded} passages embedded, {len(r.skipped)} files skipped"
+        )
+        if r.skipped:
+            names = [inert_clip(f"{PurePath(p).name}: {why}", 150) for p, why in r.skipped]
+            last += "\n" + bounded_lines(names, MAX_FIELD_VALUE - len(last) - 1)
+    embed.add_field(name="Last build", value=clip(last, MAX_FIELD_VALUE), inline=False)
+    lines = [f"• {inert_clip(name, 100)} — {inert(health)}" for name, health in st.sources]
+    embed.add_field(
+        name="Sources", value=bounded_lines(lines, MAX_FIELD_VALUE) or "none", inline=False
+    )
+    return embed
+
+
 # --- help ------------------------------------------------------------------------------------
 
 
@@ -474,8 +531,9 @@ def help_embed(max_question_chars: int, cooldown_seconds: float) -> discord.Embe
         inline=False,
     )
     embed.add_field(
-        name="/reindex [source]",
-        value="Admins only: update the index from the configured sources (or one more).",
+        name="/reindex [source] · /status",
+        value="Admins only: update the index from the configured sources (or one more); "
+        "the index, the model and the health of each source.",
         inline=False,
     )
     if cooldown_seconds:

@@ -57,7 +57,7 @@ async def test_commands_go_to_the_served_server_and_stale_global_ones_are_remove
     harness, _ = served
     fake = harness.fake
     assert fake.global_commands == {}
-    assert {"ask", "sources", "source", "help", "reindex"} <= set(
+    assert {"ask", "sources", "source", "help", "reindex", "status"} <= set(
         fake.guild_commands[fake.guild.id]
     )
     answer = await (await harness.ask(SHOIGU)).wait_final(10)
@@ -123,6 +123,7 @@ async def test_without_guilds_any_server_may_ask_but_none_may_reindex(newsroom_e
     try:
         assert "ask" in fake.global_commands
         assert "reindex" not in fake.global_commands  # removed by the global sync
+        assert "status" not in fake.global_commands
         reader = fake.make_member("rival-reader", guild=rival)
         answer = await (
             await fake.slash("ask", {"question": SHOIGU}, member=reader, guild=rival)

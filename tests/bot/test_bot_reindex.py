@@ -252,3 +252,33 @@ async def test_a_reindex_that_outlives_its_token_posts_its_result(desk, monkeypa
     assert result["embeds"][0]["title"] == "Reindex finished"
     assert rec.message["content"] == HANDOVER  # nothing left saying "⏳ Reindexing"
     assert not any(e.kind == "webhook" for e in rec.events)  # no edit with a dead token
+
+
+async def test_status_shows_the_index_the_model_and_each_source(desk):
+    fake, engine = desk.fake, desk.engine
+    assert int(fake.command("status")["default_member_permissions"]) == MANAGE_GUILD
+    refused = await (await fake.slash("status", member=fake.member, force=True)).wait_final()
+    assert refused.ephemeral and refused.content == NOT_ADMIN
+    gone = dropbox(desk) / "soon-gone"
+    gone.mkdir()
+    write_article(gone, "memo", "Harbour Gazette", "2025-03-23", "A memo", "A short memo.")
+    rec = await fake.slash("reindex", {"source": "soon-gone"}, member=fake.admin)
+    await rec.wait_for(lambda r: next((e for e in r.edits if e.embeds), None), timeout=30)
+    shutil.rmtree(gone)
+    try:
+        rec = await fake.slash("status", member=fake.admin)
+        final = await rec.wait_final(10)
+    finally:
+        engine.build(remove=[gone], allow_removal=True)
+    assert rec.callbacks[0].ephemeral  # only the admin sees it
+    fields = {f["name"]: f["value"] for f in final.embeds[0]["fields"]}
+    rows = [a for a in engine.articles() if "A memo" not in a.title]
+    assert fields["Articles"] == str(len(rows) + 1) and fields["Generation"] != "0"
+    assert fields["Passages"] == str(sum(a.passages for a in rows) + 1)
+    assert fields["Model"].startswith("all-MiniLM-L6-v2 (shipped) · ")
+    assert "/" not in fields["Model"]  # a path's last part, never the path
+    assert fields["Uptime"].endswith(("s", "min", "h"))
+    assert "1 added" in fields["Last build"] and "files skipped" in fields["Last build"]
+    sources = fields["Sources"]
+    assert "• sample — ok · 2 articles" in sources and "• soon-gone — missing" in sources
+    assert str(dropbox(desk)) not in final.text

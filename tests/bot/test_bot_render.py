@@ -249,6 +249,24 @@ def test_report_embed_fits_with_many_skipped_files():
     assert more == f"…and {500 - len(shown)} more"
 
 
+def test_status_embed_fits_with_many_sources_and_skipped_files():
+    report = BuildReport(
+        added=1, skipped=[(f"/srv/{'deep/' * 40}f{i}.bin", "binary " * 30) for i in range(300)]
+    )
+    status = render.Status(
+        articles=12, passages=40, generation=3, model="all-MiniLM-L6-v2 · onnx · cpu",
+        uptime=90061, sources=[(f"source-{i}" * 5, "ok · 3 articles") for i in range(200)],
+        last_build=report, last_build_at=1_700_000_000,
+    )  # fmt: skip
+    embed = render.status_embed(status)
+    check_limits("", [embed])
+    fields = {f.name: f.value for f in embed.fields}
+    assert fields["Uptime"] == "1 d 1 h" and fields["Articles"] == "12"
+    assert fields["Last build"].startswith("<t:1700000000:R>, 0.0 s: 1 added")
+    assert "f0.bin: binary" in fields["Last build"] and "/srv" not in fields["Last build"]
+    assert fields["Sources"].endswith("more")
+
+
 def test_progress_text():
     assert render.progress_text("embedding", 120, 340, 12.4) == (
         "⏳ Reindexing — embedding 120/340 (12 s)"
