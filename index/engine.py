@@ -262,17 +262,39 @@ class Engine:
         pool = list(dict.fromkeys([*d_ids[d_ids >= 0].tolist(), *lex[0].tolist()]))
         rows |= store.get_passages(conn, [p for p in pool if p not in rows], snap.index.d)
         rel, dense, sent_sims = {}, {}, {}
-        for pid, row in rows.items():
-            sims = sent_sims[pid] = row.sentence_vectors @ qvec
-            best_sent = float(sims.max()) if len(sims) else 0.0
-            rel[pid] = relevance(float(row.vector @ qvec), best_sent, sc.sentence_weight)
-            dense[pid] = rel[pid] + lead_bonus(row.ord, sc.lead_bonus)
+
+        def score_rows() -> None:
+            for pid, row in rows.items():
+                if pid in rel:
+                    continue
+                sims = sent_sims[pid] = row.sentence_vectors @ qvec
+                best_sent = float(sims.max()) if len(sims) else 0.0
+                rel[pid] = relevance(float(row.vector @ qvec), best_sent, sc.sentence_weight)
+                dense[pid] = rel[pid] + lead_bonus(row.ord, sc.lead_bonus)
+
+        score_rows()
         lexical = {
             pid: float(s)
             for pid, s in zip(lex[0].tolist(), lex[1].tolist(), strict=True)
             if pid in rows
         }
-        order = order_candidates(mode, dense, lexical, sc.bm25_weight)
+
+        def ordered() -> list[int]:
+            return order_candidates(
+                mode, dense, lexical, sc.bm25_weight,
+                {pid: row.article_id for pid, row in rows.items()},
+                sc.article_weight, sc.article_top,
+            )  # fmt: skip
+
+        order = ordered()
+        if sc.expand_articles and mode != "bm25":
+            # The answer is often elsewhere in a top article than the passage that
+            # matched: the other passages of the best articles join the candidates.
+            top_arts = list(dict.fromkeys(rows[p].article_id for p in order))
+            more = store.passage_ids_of(conn, snap.gen, top_arts[: sc.expand_articles]).tolist()
+            rows |= store.get_passages(conn, [p for p in more if p not in rows], snap.index.d)
+            score_rows()
+            order = ordered()
         if self.reranker is not None:
             head = order[: self.config.model.rerank_candidates]
             order = rerank(order, self.reranker.scores(question, [rows[p].text for p in head]))
