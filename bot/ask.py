@@ -3,6 +3,7 @@ off the event loop, hand the answer to the renderer."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import functools
 import logging
@@ -17,7 +18,7 @@ from discord.ext import commands
 from index import Answer, NewsdeskError, QueryError, parse_iso_date
 
 from . import render
-from .conversation import Memory, looks_like_question
+from .conversation import Memory, follow_up_query, looks_like_question, prefer_context
 from .limits import (
     BUSY_MESSAGE,
     NOT_SERVED,
@@ -59,7 +60,8 @@ class AskCog(commands.Cog):
         self.outlets: list[str] = []  # for the outlet filter and its autocomplete
         self._outlets_at = 0.0
         self._told_unserved: set[int] = set()  # servers (or DMs) told once they aren't served
-        self.answered = Memory()  # answer message id -> the question it answered
+        self.answered = Memory()  # answer message id -> what it searched for
+        self.threads = Memory()  # thread id -> what the last answer there searched for
 
     async def cog_load(self) -> None:
         await self.refresh_outlets()
@@ -69,6 +71,7 @@ class AskCog(commands.Cog):
     async def _ask(
         self,
         question: str,
+        *,
         outlets: list[str] | None = None,
         since: str | None = None,
         until: str | None = None,
@@ -77,7 +80,41 @@ class AskCog(commands.Cog):
             self.bot.engine.ask, question, outlets=outlets, since=since, until=until
         )
 
-    def _reply_parts(self, answer: Answer) -> tuple[str, list[discord.Embed], FeedbackView]:
+    async def _answer(
+        self, question: str, previous: str | None, **filters: object
+    ) -> tuple[Answer, str, str]:
+        """(answer, what was searched for, the context used or ""). A follow-up is also
+        searched with the conversation's previous question, and that answer is taken
+        when it is clearly more relevant (conversation.prefer_context)."""
+        if not previous:
+            return await self._ask(question, **filters), question, ""
+        query = follow_up_query(previous, question)
+        alone, with_context = await asyncio.gather(
+            self._ask(question, **filters), self._ask(query, **filters)
+        )
+        if prefer_context(alone, with_context):
+            return dataclasses.replace(with_context, question=question), query, previous
+        return alone, question, ""
+
+    def _remember(
+        self, message: discord.abc.Snowflake | None, channel: object, searched: str
+    ) -> None:
+        """What an answer searched for, under its message and, in a thread, the thread."""
+        if message is not None:
+            self.answered.remember(message.id, searched)
+        if isinstance(channel, discord.Thread):
+            self.threads.remember(channel.id, searched)
+
+    def _previous(self, channel: object, replied: str | None = None) -> str | None:
+        """The conversation a question continues: the answer it replies to, else the last
+        answer in its thread."""
+        if replied is None and isinstance(channel, discord.Thread):
+            return self.threads.get(channel.id)
+        return replied
+
+    def _reply_parts(
+        self, answer: Answer, context: str = ""
+    ) -> tuple[str, list[discord.Embed], FeedbackView]:
         ids = [h.passage_id for h in answer.hits]
 
         async def on_vote(user_id: int, vote: int) -> None:
@@ -86,12 +123,9 @@ class AskCog(commands.Cog):
             )
 
         view = FeedbackView(on_vote, timeout=self.bot.config.bot.view_timeout_seconds or None)
-        content = render.answer_content(answer, self.bot.engine.config.search.min_score)
+        min_score = self.bot.engine.config.search.min_score
+        content = render.answer_content(answer, min_score, context=context)
         return content, render.answer_embeds(answer), view
-
-    def _remember(self, message: discord.abc.Snowflake | None, question: str) -> None:
-        if message is not None:
-            self.answered.remember(message.id, question)
 
     async def _admit(
         self, user: int, say: Callable[[str], Awaitable[object]], *, warn_once: bool = False
@@ -180,18 +214,21 @@ class AskCog(commands.Cog):
             return
         with admission:
             await interaction.response.defer(thinking=True, ephemeral=private)
+            previous = self._previous(interaction.channel)
             try:
                 async with admission.turn():
-                    answer = await self._ask(question, outlets, since_iso, until_iso)
+                    answer, searched, context = await self._answer(
+                        question, previous, outlets=outlets, since=since_iso, until=until_iso
+                    )
             except NewsdeskError as exc:
                 log.info("/ask not answered: %s", exc)
                 await _tell_after_defer(interaction, render.error_text(exc), public=not private)
                 return
-        content, embeds, view = self._reply_parts(answer)
+        content, embeds, view = self._reply_parts(answer, context)
         view.message = await interaction.edit_original_response(
             content=content, embeds=embeds, view=view, allowed_mentions=NO_MENTIONS
         )
-        self._remember(view.message, question)
+        self._remember(view.message, interaction.channel, searched)
 
     @ask.autocomplete("outlet")
     async def outlet_autocomplete(
@@ -226,7 +263,8 @@ class AskCog(commands.Cog):
             await self.bot.leave_if_unserved(message.guild)
             return
         question = render.clean_question(message.content)
-        if self._replied_answer(message) is not None and not looks_like_question(question):
+        replied = self._replied_answer(message)
+        if replied is not None and not looks_like_question(question):
             return  # "thanks!" under an answer asks nothing
         if not question:  # a bare mention asks nothing: it uses up no cooldown
             await _reply(message, MENTION_HINT)
@@ -239,20 +277,21 @@ class AskCog(commands.Cog):
         admission = await self._admit(message.author.id, say, warn_once=True)
         if admission is None:
             return
+        previous = self._previous(message.channel, replied)
         with admission:
             try:
                 async with message.channel.typing(), admission.turn():
-                    answer = await self._ask(question)
+                    answer, searched, context = await self._answer(question, previous)
             except NewsdeskError as exc:
                 log.info("mention not answered: %s", exc)
                 await _reply(message, render.error_text(exc))
                 return
-        content, embeds, view = self._reply_parts(answer)
+        content, embeds, view = self._reply_parts(answer, context)
         view.message = await _reply(message, content, embeds=embeds, view=view)
-        self._remember(view.message, question)
+        self._remember(view.message, message.channel, searched)
 
     def _replied_answer(self, message: discord.Message) -> str | None:
-        """The question of the bot's answer that `message` replies to, if it does."""
+        """What the bot's answer that `message` replies to searched for, if it does."""
         ref = message.reference
         return self.answered.get(ref.message_id) if ref is not None else None
 

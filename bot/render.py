@@ -234,10 +234,13 @@ def _passages(n: int) -> str:
     return "the passage that answers it best" if n == 1 else f"the {n} passages that answer it best"
 
 
-def answer_content(answer: Answer, min_score: float = 0.0) -> str:
-    """The message text: the question, then 'not covered' when nothing answers it, else
-    how many of the quoted passages clear the relevance bar (`min_score`)."""
+def answer_content(answer: Answer, min_score: float = 0.0, context: str = "") -> str:
+    """The message text: the question (and the conversation it follows up, `context`),
+    then 'not covered' when nothing answers it, else how many of the quoted passages
+    clear the relevance bar (`min_score`)."""
     line = question_line(answer.question)
+    if context:
+        line += f"\n-# ↪ following up on: {inert_user(clip(' '.join(context.split()), 300))}"
     if not answer.covered or not answer.hits:
         return clip(f"{line}\n{NOT_COVERED}", MAX_CONTENT)
     shown = [h for group in by_article(answer.hits)[:MAX_EMBEDS] for h in group]

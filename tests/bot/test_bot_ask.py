@@ -260,6 +260,33 @@ async def test_a_reply_that_asks_nothing_gets_no_answer(newsroom):
     assert thanks.events == []
 
 
+MARKET = "Where does the farmers market move?"
+
+
+async def test_a_reply_to_an_answer_is_answered_as_a_follow_up(newsroom):
+    fake = newsroom.fake
+    assert not newsroom.engine.ask("Why is it moving?").covered  # alone it asks nothing
+    first = await (await fake.mention(MARKET)).wait_final(10)
+    follow = await (await fake.reply(first.message_id, "Why is it moving?")).wait_final(10)
+    assert follow.content.startswith("**Q:** Why is it moving?\n-# ↪ following up on: Where")
+    assert "Farmers market moves to the quay" in follow.text and "shelter" in follow.text
+    # A reply on another topic is answered on its own.
+    other = await (await fake.reply(follow.message_id, SHOIGU)).wait_final(10)
+    assert "following up" not in other.content and "Strategic Talks" in other.text
+
+
+async def test_a_question_in_a_thread_the_bot_answered_in_follows_up(newsroom):
+    fake = newsroom.fake
+    thread = fake.make_thread("market day")
+    first = await (await fake.slash("ask", {"question": MARKET}, channel=thread)).wait_final(10)
+    assert "Farmers market moves to the quay" in first.text
+    follow = await (await fake.mention("When does it move?", channel=thread)).wait_final(10)
+    assert "following up on: Where does the farmers market move?" in follow.content
+    assert "Farmers market moves to the quay" in follow.text and "May" in follow.text
+    elsewhere = await (await fake.mention("When does it move?")).wait_final(10)
+    assert NOT_COVERED in elsewhere.content  # outside the thread there is no conversation
+
+
 async def test_a_bare_mention_uses_up_no_cooldown(newsroom):
     bot = newsroom.bot
     saved, bot.cooldown = bot.cooldown, Cooldown(30)

@@ -49,7 +49,7 @@ class InjectMixin:
             "guild_id": gid,
             "guild": {"id": gid, "locale": "en-US", "features": []},
             "channel_id": str(channel_id),
-            "channel": guild.channels[channel_id],
+            "channel": guild.channel(channel_id),
             "member": guild.interaction_member(member),
             "app_permissions": str(guild.permissions_of(guild.members[self.bot_id])),
             "locale": "en-US",

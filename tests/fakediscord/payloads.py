@@ -162,6 +162,7 @@ class FakeGuild:
     roles: dict[int, dict[str, Any]] = field(default_factory=dict)
     channels: dict[int, dict[str, Any]] = field(default_factory=dict)
     members: dict[int, FakeMember] = field(default_factory=dict)
+    threads: dict[int, dict[str, Any]] = field(default_factory=dict)
 
     def add_role(self, name: str, permissions: int) -> int:
         role_id = self.id if name == "@everyone" else snowflake()
@@ -174,6 +175,25 @@ class FakeGuild:
             channel_id, self.id, name, len(self.channels)
         )
         return channel_id
+
+    def add_thread(self, name: str, parent_id: int, owner_id: int) -> int:
+        """A public thread (type 11) in the text channel `parent_id`."""
+        thread_id = snowflake()
+        self.threads[thread_id] = {
+            "id": str(thread_id), "type": 11, "guild_id": str(self.id),
+            "parent_id": str(parent_id), "owner_id": str(owner_id), "name": name,
+            "last_message_id": None, "rate_limit_per_user": 0, "message_count": 0,
+            "member_count": 1, "total_message_sent": 0, "flags": 0,
+            "thread_metadata": {
+                "archived": False, "auto_archive_duration": 1440, "locked": False,
+                "archive_timestamp": now_iso(), "create_timestamp": now_iso(),
+            },
+        }  # fmt: skip
+        return thread_id
+
+    def channel(self, channel_id: int) -> dict[str, Any] | None:
+        """A text channel or thread of this guild."""
+        return self.channels.get(channel_id) or self.threads.get(channel_id)
 
     @property
     def first_channel(self) -> int:
@@ -235,7 +255,7 @@ class FakeGuild:
             "member_count": len(members),
             "members": members,
             "channels": list(self.channels.values()),
-            "threads": [],
+            "threads": list(self.threads.values()),
             "presences": [],
             "voice_states": [],
             "stage_instances": [],

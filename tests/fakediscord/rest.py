@@ -195,7 +195,7 @@ class RestMixin:
         guild = self.guild_of_channel(cid)
         if guild is None:
             return error_response(404, 10003, "Unknown Channel")
-        return json_response(guild.channels[cid])
+        return json_response(guild.channel(cid))
 
     # -- messages ------------------------------------------------------------------------
 

@@ -165,7 +165,19 @@ class FakeDiscord(GatewayMixin, RestMixin, InteractionMixin, InjectMixin, Messag
         return guild
 
     def guild_of_channel(self, channel_id: int) -> FakeGuild | None:
-        return next((g for g in self.guilds.values() if channel_id in g.channels), None)
+        """The guild a channel or thread belongs to."""
+        return next((g for g in self.guilds.values() if g.channel(channel_id)), None)
+
+    def make_thread(self, name: str, *, parent: int | None = None) -> int:
+        """A public thread in ``parent`` (the main channel by default), started by the
+        member; THREAD_CREATE reaches a connected bot."""
+        guild = self.guild_of_channel(parent or self.channel_id) or self.guild
+        thread_id = guild.add_thread(name, parent or self.channel_id, self.member.id)
+        if self.session is not None:
+            self._queue_dispatch(
+                "THREAD_CREATE", {**guild.threads[thread_id], "newly_created": True}
+            )
+        return thread_id
 
     def add_member(
         self,
