@@ -525,7 +525,8 @@ def help_embed(max_question_chars: int, cooldown_seconds: float) -> discord.Embe
     )
     embed.add_field(
         name="@mention",
-        value="Mention me with a question in a channel or thread and I reply to your message.",
+        value="Mention me with a question in a channel or thread and I reply to your message. "
+        "Reply to one of my answers (or ask again in its thread) to follow up on it.",
         inline=False,
     )
     embed.add_field(

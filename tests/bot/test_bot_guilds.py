@@ -64,6 +64,19 @@ async def test_commands_go_to_the_served_server_and_stale_global_ones_are_remove
     assert "Strategic Talks" in answer.text
 
 
+async def test_a_command_left_from_an_earlier_sync_is_answered_not_logged(served, error_log):
+    harness, _ = served
+    fake = harness.fake
+    main = fake.guild_commands[fake.guild.id]
+    main["digest"] = {**main["help"], "id": str(snowflake()), "name": "digest"}
+    try:
+        final = await (await fake.slash("digest")).wait_final()
+    finally:
+        del main["digest"]
+    assert final.ephemeral and final.content == "That command is not available here any more."
+    assert error_log.records == []
+
+
 async def test_another_server_is_told_it_is_not_served(served):
     harness, rival = served
     fake = harness.fake
