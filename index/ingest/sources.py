@@ -38,7 +38,6 @@ class Skip(Exception):
 class ReadResult:
     documents: list[Document] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
-    files_seen: int = 0
 
 
 def sha256(data: bytes | str) -> str:
@@ -212,7 +211,6 @@ def iter_documents(paths: Iterable[Path], max_bytes: int, result: ReadResult) ->
     the articles it indexed from them."""
     unavailable: dict[str, str] = {}
     for path in iter_files(paths, result.skipped):
-        result.files_seen += 1
         fmt = FORMATS.get(path.suffix.lower(), "")
         if fmt in unavailable:
             result.skipped.append((str(path), unavailable[fmt]))

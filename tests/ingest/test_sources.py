@@ -162,7 +162,7 @@ def test_site_notices_are_cut_from_every_format(tmp_path):
 
 # --- real pages and what reading HTML keeps -------------------------------------------
 
-PAGES = Path(__file__).resolve().parents[2] / "shared" / "pages" / "newspaper" / "html"
+PAGES = Path(__file__).resolve().parents[3] / "shared" / "pages" / "newspaper" / "html"
 needs_pages = pytest.mark.skipif(not PAGES.exists(), reason="needs ../shared/pages")
 
 CARBON = [

@@ -13,7 +13,7 @@ from index.config import SAMPLE_CORPUS
 from index.ingest.clean import clean_text, is_block_heading, is_prose
 
 SAMPLE = SAMPLE_CORPUS
-SCRAPED = Path(__file__).resolve().parent / "data" / "scraped"
+SCRAPED = Path(__file__).resolve().parents[1] / "data" / "scraped"
 
 
 def _norm(text: str) -> str:

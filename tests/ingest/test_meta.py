@@ -17,7 +17,7 @@ from index.ingest.meta import (
 )
 
 SAMPLE = SAMPLE_CORPUS
-SCRAPED = Path(__file__).resolve().parent / "data" / "scraped"
+SCRAPED = Path(__file__).resolve().parents[1] / "data" / "scraped"
 
 
 def test_devdiscourse_byline():

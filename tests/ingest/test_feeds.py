@@ -10,7 +10,7 @@ import pytest
 from index.ingest.articles import prepare
 from index.ingest.sources import read_sources
 
-FEEDS = Path(__file__).resolve().parents[2] / "shared" / "feeds"
+FEEDS = Path(__file__).resolve().parents[3] / "shared" / "feeds"
 needs_feeds = pytest.mark.skipif(not FEEDS.exists(), reason="needs ../shared/feeds")
 
 SUMMARY = (
