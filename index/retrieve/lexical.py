@@ -7,6 +7,7 @@ the article title plus the passage, mirroring the dense embedding input.
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import bm25s
@@ -15,6 +16,9 @@ import Stemmer
 
 from ..errors import IndexCorruptError
 from .ranking import Ranked
+
+# bm25s sets its own logger to DEBUG when imported, which would print on every build.
+logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 _STEMMER = Stemmer.Stemmer("english")
 
