@@ -26,7 +26,7 @@ export HF_HUB_OFFLINE=1
 newsdesk=("$work/venv/bin/newsdesk" --data-dir "$work/data")
 "$work/venv/bin/newsdesk" --version
 answer=$("${newsdesk[@]}" ask "Who did Shoigu meet in Beijing?")
-echo "$answer" | head -5
+head -n 5 <<<"$answer"  # not `echo | head`: under pipefail, head closing early fails it
 grep -q "Wang Yi" <<<"$answer" || { echo "FAIL: the packaged sample did not answer"; exit 1; }
 
 page=$(ls "$shared"/pages/newspaper/html/*.html | head -1)
