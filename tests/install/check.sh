@@ -29,7 +29,8 @@ answer=$("${newsdesk[@]}" ask "Who did Shoigu meet in Beijing?")
 head -n 5 <<<"$answer"  # not `echo | head`: under pipefail, head closing early fails it
 grep -q "Wang Yi" <<<"$answer" || { echo "FAIL: the packaged sample did not answer"; exit 1; }
 
-page=$(ls "$shared"/pages/newspaper/html/*.html | head -1)
+pages=("$shared"/pages/newspaper/html/*.html)
+page=${pages[0]}
 report=$("${newsdesk[@]}" index --source "$page" --source "$shared/feeds/bbc.xml" --json)
 "$work/venv/bin/python" - "$report" <<'PY'
 import json, sys
