@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from ..config import IndexConfig
 from ..models import Document
 from .blocks import HEADING, ITEM
 
@@ -237,7 +238,7 @@ def iter_documents(paths: Iterable[Path], max_bytes: int, result: ReadResult) ->
             result.skipped.append((str(path), "no articles found"))
 
 
-def read_sources(paths: Iterable[Path], max_bytes: int = 20_000_000) -> ReadResult:
+def read_sources(paths: Iterable[Path], max_bytes: int = IndexConfig.max_file_bytes) -> ReadResult:
     """All Documents under `paths` in memory (iter_documents streams them instead)."""
     result = ReadResult()
     result.documents = list(iter_documents(paths, max_bytes, result))
