@@ -41,7 +41,7 @@ def main() -> None:
             "embed_p50_ms": round(statistics.median(embed_ms), 2),
             "results": [
                 evaluate(
-                    lambda q, m, k, e=engine: e.retrieve(q, mode=m, k=k),
+                    lambda q, m, k, d, e=engine: e.retrieve(q, mode=m, k=k, as_of=d),
                     items, mode, [1, 3, 5, 10], config.search.min_score,
                 ).as_dict()
                 for mode in ("dense", "hybrid")

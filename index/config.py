@@ -64,9 +64,7 @@ class SearchConfig:
     bm25_weight: float = 0.25  # hybrid: weight of the max-normalised BM25 score
     lead_bonus: float = 0.04  # dense-score prior for an article's first passages
     collapse_similarity: float = 0.92  # passages this similar from other articles merge
-    article_weight: float = 0.0  # weight of the article's evidence (its best BM25 passages)
-    article_top: int = 2  # an article's evidence: mean of its this many best passages
-    expand_articles: int = 0  # the other passages of this many top articles join in
+    fusion: str = "learned"  # hybrid order: learned (index/data/fusion.json) | blend
 
 
 @dataclass
@@ -120,6 +118,7 @@ _CHOICES = {
     "model.backend": set(BACKENDS),
     "index.approximate": {"ivf", "hnsw"},
     "search.mode": set(SEARCH_MODES),
+    "search.fusion": {"learned", "blend"},
     "index.vector_dtype": {"float32", "float16", "int8"},
 }
 

@@ -16,7 +16,7 @@ import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import faiss
@@ -28,8 +28,9 @@ from .config import SEARCH_MODES, Config
 from .errors import IndexEmptyError, IndexMissingError, QueryError
 from .inputs import location
 from .models import Answer, BuildReport, Citation, Hit, IndexedArticle, Progress
-from .retrieve import vectors
-from .retrieve.lexical import Lexical
+from .retrieve import fusion, vectors
+from .retrieve.fusion import Fusion
+from .retrieve.lexical import Lexical, tokenize
 from .retrieve.model import Embedder
 from .retrieve.ranking import (
     Candidate,
@@ -47,6 +48,23 @@ log = logging.getLogger(__name__)
 LEXICAL_WORKERS = 4  # BM25 searches in flight at once, beside the questions' embeddings
 
 
+@dataclass
+class Candidates:
+    """One question's candidates (`Engine.candidates`): ids in retrieval order, their rows
+    and articles, BM25 scores (matches only), calibrated relevance, per-sentence cosines,
+    and the learned fusion's feature matrix (one row per id)."""
+
+    question: str
+    mode: str
+    ids: list[int]
+    rows: dict[int, store.PassageRow]
+    articles: dict[int, IndexedArticle]
+    lexical: dict[int, float]
+    relevance: dict[int, float]
+    sentence_sims: dict[int, np.ndarray]
+    features: np.ndarray
+
+
 @dataclass(frozen=True)
 class Snapshot:
     gen: int
@@ -60,6 +78,7 @@ class Engine:
         self.data_dir: Path = config.data_path
         self._embedder = embedder
         self._reranker: Reranker | None = None
+        self._fusion: Fusion | None = None
         self._snap: Snapshot | None = None
         self._local = threading.local()
         self._reload_lock = threading.Lock()
@@ -216,16 +235,91 @@ class Engine:
         outlets: Sequence[str] | None = None,
         since: str | None = None,
         until: str | None = None,
+        as_of: date | None = None,
     ) -> Answer:
-        """The best passages for `question`, or covered=False when none is relevant enough."""
-        ranked = self.retrieve(question, k=k, mode=mode, outlets=outlets, since=since, until=until)
+        """The best passages for `question`, or covered=False when none is relevant enough.
+
+        `as_of` is the day the question is asked (default: today, UTC): recent articles
+        get a soft prior, learned with the fusion weights.
+        """
+        ranked = self.retrieve(
+            question, k=k, mode=mode, outlets=outlets, since=since, until=until, as_of=as_of
+        )
         covered = bool(ranked.hits) and ranked.hits[0].score >= self.config.search.min_score
         return Answer(question.strip(), covered, ranked.hits if covered else [], ranked.mode)
 
+    @property
+    def fusion(self) -> Fusion:
+        """The learned fusion's weights (the shipped ones unless set, as training does)."""
+        if self._fusion is None:
+            self._fusion = fusion.shipped()
+        return self._fusion
+
+    @fusion.setter
+    def fusion(self, value: Fusion) -> None:
+        self._fusion = value
+
     def retrieve(
-        self, question, *, k=None, mode=None, outlets=None, since=None, until=None
+        self, question, *, k=None, mode=None, outlets=None, since=None, until=None, as_of=None
     ) -> Answer:
         """Ranked hits with scores, without the not-covered decision (used by eval)."""
+        pool = self.candidates(
+            question, mode=mode, k=k, outlets=outlets, since=since, until=until, as_of=as_of
+        )
+        sc = self.config.search
+        k = k or sc.top_k
+        rows, arts = pool.rows, pool.articles
+        if pool.mode == "hybrid" and sc.fusion == "learned":
+            scores = self.fusion.score(pool.features)
+            order = [pool.ids[i] for i in np.argsort(-scores, kind="stable")]
+        else:
+            dense = {p: pool.relevance[p] + lead_bonus(rows[p].ord, sc.lead_bonus) for p in rows}
+            order = order_candidates(pool.mode, dense, pool.lexical, sc.bm25_weight)
+        if self.reranker is not None:
+            head = order[: self.config.model.rerank_candidates]
+            order = rerank(order, self.reranker.scores(pool.question, [rows[p].text for p in head]))
+        cands = [
+            Candidate(pid, rows[pid].article_id, rows[pid].vector, pool.relevance[pid])
+            for pid in order
+        ]
+        # Twice k: a passage whose sentences were all shown already (overlap) is skipped.
+        groups = collapse(cands, sc.collapse_similarity, 2 * k)
+        hits: list[Hit] = []
+        shown: dict[int, set[tuple[int, int]]] = {}
+        for head, copies in groups:
+            row = rows[head.passage_id]
+            seen = shown.setdefault(head.article_id, set())
+            part = unshown_part(row.sentences, row.start, len(row.text), seen)
+            if part is None:
+                continue
+            lo, hi, keep = part
+            spans = [row.sentences[i] for i in keep]
+            seen.update((row.start + a, row.start + b) for a, b in spans)
+            start, end = best_sentence(pool.sentence_sims[head.passage_id][keep], spans)
+            hits.append(
+                Hit(
+                    passage_id=head.passage_id,
+                    text=row.text[lo:hi],
+                    quote=row.text[start:end],
+                    quote_start=start - lo,
+                    score=round(head.relevance, 4),
+                    citation=_citation(arts[head.article_id]),
+                    also=[_citation(arts[c.article_id]) for c in copies],
+                )
+            )
+            if len(hits) == k:
+                break
+        return Answer(pool.question, bool(hits), hits, pool.mode)
+
+    def candidates(
+        self, question, *, mode=None, k=None, outlets=None, since=None, until=None, as_of=None
+    ) -> Candidates:
+        """The candidate passages of `question` with their evidence, before ranking.
+
+        The dense and BM25 top-n (n = search.candidates, at least 4k), each scored by
+        both; `features` is the learned fusion's matrix, one row per id (see fusion.py).
+        `bench/train_fusion.py` fits the weights on exactly these features.
+        """
         question = (question or "").strip()
         if not question:
             raise QueryError("the question is empty")
@@ -259,75 +353,41 @@ class Engine:
         )
         lex, rows = lex_job.result() if lex_job else (none, {})
         # The question vector still scores BM25-only candidates: relevance needs it.
-        pool = list(dict.fromkeys([*d_ids[d_ids >= 0].tolist(), *lex[0].tolist()]))
-        rows |= store.get_passages(conn, [p for p in pool if p not in rows], snap.index.d)
-        rel, dense, sent_sims = {}, {}, {}
-
-        def score_rows() -> None:
-            for pid, row in rows.items():
-                if pid in rel:
-                    continue
-                sims = sent_sims[pid] = row.sentence_vectors @ qvec
-                best_sent = float(sims.max()) if len(sims) else 0.0
-                rel[pid] = relevance(float(row.vector @ qvec), best_sent, sc.sentence_weight)
-                dense[pid] = rel[pid] + lead_bonus(row.ord, sc.lead_bonus)
-
-        score_rows()
+        ids = list(dict.fromkeys([*d_ids[d_ids >= 0].tolist(), *lex[0].tolist()]))
+        rows |= store.get_passages(conn, [p for p in ids if p not in rows], snap.index.d)
+        ids = [p for p in ids if p in rows]
         lexical = {
             pid: float(s)
             for pid, s in zip(lex[0].tolist(), lex[1].tolist(), strict=True)
             if pid in rows
         }
-
-        def ordered() -> list[int]:
-            return order_candidates(
-                mode, dense, lexical, sc.bm25_weight,
-                {pid: row.article_id for pid, row in rows.items()},
-                sc.article_weight, sc.article_top,
-            )  # fmt: skip
-
-        order = ordered()
-        if sc.expand_articles and mode != "bm25":
-            # The answer is often elsewhere in a top article than the passage that
-            # matched: the other passages of the best articles join the candidates.
-            top_arts = list(dict.fromkeys(rows[p].article_id for p in order))
-            more = store.passage_ids_of(conn, snap.gen, top_arts[: sc.expand_articles]).tolist()
-            rows |= store.get_passages(conn, [p for p in more if p not in rows], snap.index.d)
-            score_rows()
-            order = ordered()
-        if self.reranker is not None:
-            head = order[: self.config.model.rerank_candidates]
-            order = rerank(order, self.reranker.scores(question, [rows[p].text for p in head]))
-        cands = [Candidate(pid, rows[pid].article_id, rows[pid].vector, rel[pid]) for pid in order]
-        # Twice k: a passage whose sentences were all shown already (overlap) is skipped.
-        groups = collapse(cands, sc.collapse_similarity, 2 * k)
-        arts = store.articles_by_id(conn, [c.article_id for g in groups for c in (g[0], *g[1])])
-        hits: list[Hit] = []
-        shown: dict[int, set[tuple[int, int]]] = {}
-        for head, copies in groups:
-            row = rows[head.passage_id]
-            seen = shown.setdefault(head.article_id, set())
-            part = unshown_part(row.sentences, row.start, len(row.text), seen)
-            if part is None:
-                continue
-            lo, hi, keep = part
-            spans = [row.sentences[i] for i in keep]
-            seen.update((row.start + a, row.start + b) for a, b in spans)
-            start, end = best_sentence(sent_sims[head.passage_id][keep], spans)
-            hits.append(
-                Hit(
-                    passage_id=head.passage_id,
-                    text=row.text[lo:hi],
-                    quote=row.text[start:end],
-                    quote_start=start - lo,
-                    score=round(head.relevance, 4),
-                    citation=_citation(arts[head.article_id]),
-                    also=[_citation(arts[c.article_id]) for c in copies],
-                )
-            )
-            if len(hits) == k:
-                break
-        return Answer(question, bool(hits), hits, mode)
+        pcos = np.array([float(rows[p].vector @ qvec) for p in ids])
+        sims = {p: rows[p].sentence_vectors @ qvec for p in ids}
+        scos = np.array([float(sims[p].max()) if len(sims[p]) else 0.0 for p in ids])
+        rel = {
+            p: relevance(float(pc), float(sc_), sc.sentence_weight)
+            for p, pc, sc_ in zip(ids, pcos, scos, strict=True)
+        }
+        arts = store.articles_by_id(conn, [rows[p].article_id for p in ids])
+        day = (as_of or datetime.now(UTC).date()).toordinal()
+        kind = fusion.question_kind(question)
+        texts = [rows[p].text for p in ids]
+        x = fusion.features(
+            kind,
+            passage_cos=pcos,
+            sentence_cos=scos,
+            bm25=np.array([lexical.get(p, 0.0) for p in ids]),
+            article=np.array([rows[p].article_id for p in ids], dtype=np.int64),
+            order=np.array([rows[p].ord for p in ids]),
+            words=np.array([len(t.split()) for t in texts]),
+            coverage=fusion.term_coverage(tokenize([question])[0], tokenize(texts)),
+            names=np.array([fusion.novel_names(t, kind) for t in texts]),
+            has_number=np.array([fusion.has_number(t) for t in texts], dtype=float),
+            age_days=np.array(
+                [fusion.age_in_days(arts[rows[p].article_id].published, day) for p in ids]
+            ),
+        )
+        return Candidates(question, mode, ids, rows, arts, lexical, rel, sims, x)
 
     def _lexical_side(self, snap: Snapshot, question: str, n: int, allowed):
         lex = snap.lexical.search(question, n, allowed)

@@ -1,7 +1,8 @@
 """Retrieval evaluation: answer recall@k, MRR@10, refusal accuracy and latency per mode.
 
 QA file: one JSON object a line, `{"question": ..., "answers": [...]}` or
-`{"question": ..., "no_answer": true}`. A question is answered at k when any answer string
+`{"question": ..., "no_answer": true}`, optionally with the `"date"` it was asked
+(YYYY-MM-DD or YYYY/MM/DD): the engine's "as of" day, as the bot's is today. A question is answered at k when any answer string
 occurs, case-insensitively, in one of the top-k passages.
 
 Recall@k rewards long passages: ten 150-word windows hold more answers than ten 60-word
@@ -25,6 +26,7 @@ import statistics
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from .errors import NewsdeskError, reading
@@ -40,6 +42,7 @@ class QA:
     question: str
     answers: list[str] = field(default_factory=list)
     no_answer: bool = False
+    as_of: date | None = None  # the day it was asked; None: today
 
 
 def load_qa(path: Path) -> list[QA]:
@@ -61,7 +64,14 @@ def load_qa(path: Path) -> list[QA]:
         no_answer = bool(obj.get("no_answer"))
         if not no_answer and not answers:
             raise NewsdeskError(f"{path} line {n}: needs 'answers' or 'no_answer': true")
-        items.append(QA(q, answers, no_answer))
+        asked = str(obj.get("date") or "").strip()
+        try:
+            as_of = date.fromisoformat(asked.replace("/", "-")) if asked else None
+        except ValueError:
+            raise NewsdeskError(
+                f"{path} line {n}: 'date' must be YYYY-MM-DD, got {asked!r}"
+            ) from None
+        items.append(QA(q, answers, no_answer, as_of))
     if not items:
         raise NewsdeskError(f"{path} holds no questions")
     return items
@@ -129,7 +139,7 @@ class ModeResult:
 
 
 def evaluate(
-    retrieve: Callable[[str, str, int], Answer],
+    retrieve: Callable[[str, str, int, date | None], Answer],
     items: list[QA],
     mode: str,
     ks: list[int],
@@ -137,7 +147,7 @@ def evaluate(
     shown: Callable[[Hit], str] | None = None,
     budgets: Sequence[int] = BUDGETS,
 ) -> ModeResult:
-    """Score one mode. `retrieve(question, mode, k)` returns ranked hits with scores;
+    """Score one mode. `retrieve(question, mode, k, as_of)` returns ranked hits with scores;
     `shown(hit)` is the text the bot shows for a hit (no shown recall without it).
     The top 10 (or max k) passages are retrieved, enough for 200 words of 60-word ones."""
     depth = max([*ks, 10])
@@ -149,7 +159,7 @@ def evaluate(
     answerable = [q for q in items if not q.no_answer]
     for qa in items:
         t0 = time.perf_counter()
-        answer = retrieve(qa.question, mode, depth)
+        answer = retrieve(qa.question, mode, depth, qa.as_of)
         latencies.append((time.perf_counter() - t0) * 1000)
         covered = bool(answer.hits) and answer.hits[0].score >= min_score
         if qa.no_answer:

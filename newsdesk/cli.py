@@ -399,8 +399,8 @@ def cmd_eval(args, config: Config, console: Console) -> int:
     log.info("eval index %s: %d passages embedded", config.data_dir, report.passages_embedded)
     modes = list(SEARCH_MODES) if args.mode == "all" else [args.mode]
 
-    def retrieve(question: str, mode: str, k: int):
-        return engine.retrieve(question, mode=mode, k=k)
+    def retrieve(question: str, mode: str, k: int, as_of):
+        return engine.retrieve(question, mode=mode, k=k, as_of=as_of)
 
     def shown(hit) -> str:  # the passage as the bot's reply shows it
         return "".join(render.excerpt(hit, render.PASSAGE_BUDGET))

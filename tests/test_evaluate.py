@@ -67,7 +67,7 @@ def test_evaluate_reports_budget_and_shown_recall():
         QA("unanswerable", no_answer=True),
     ]
 
-    def retrieve(question, mode, k):
+    def retrieve(question, mode, k, as_of=None):
         return Answer(question, True, ranked[question][:k], mode)
 
     def shown(h):  # a stand-in renderer that shows the first 20 characters

@@ -29,40 +29,19 @@ def relevance(passage_cos: float, sentence_cos: float, sentence_weight: float) -
     return (1 - sentence_weight) * passage_cos + sentence_weight * sentence_cos
 
 
-def article_evidence(
-    article_of: dict[int, int], score: dict[int, float], top: int = 2
-) -> dict[int, float]:
-    """Per article, the mean of its `top` best passage scores among the candidates (a
-    missing passage counts 0): an article that matches in several passages scores above
-    one that matches in one."""
-    per: dict[int, list[float]] = {}
-    for pid, s in score.items():
-        per.setdefault(article_of[pid], []).append(s)
-    top = max(top, 1)
-    return {a: sum(sorted(v, reverse=True)[:top]) / top for a, v in per.items()}
-
-
 def order_candidates(
     mode: str,
     dense: dict[int, float],
     lexical: dict[int, float],
     bm25_weight: float,
-    article_of: dict[int, int] | None = None,
-    article_weight: float = 0.0,
-    article_top: int = 2,
 ) -> list[int]:
     """Candidate passage ids, best first, for `mode` (dense | bm25 | hybrid).
 
     `dense` maps every candidate to its dense ranking score, `lexical` the BM25 matches to
     their BM25 score. Hybrid is a convex-style blend: dense + w * BM25 / max BM25, which
     keeps the dense score's scale (so one threshold serves every mode) and measured better
-    than reciprocal rank fusion on the development set (README, Evaluation).
-
-    With `article_of` (passage id -> article id) and `article_weight` > 0, each passage
-    also gets `article_weight` times its article's evidence: the mean of the article's
-    `article_top` best max-normalised BM25 scores among the candidates (`article_evidence`;
-    in dense mode, of their dense scores), so a passage of a strongly matching article
-    ranks up beside the article's best one.
+    than reciprocal rank fusion on the development set. (The default hybrid ranking is
+    the learned fusion, `fusion.py`; this blend is `search.fusion = "blend"`.)
     """
     if mode == "bm25":
         return sorted(lexical, key=lambda pid: -lexical[pid])
@@ -72,10 +51,6 @@ def order_candidates(
         pid: d + (bm25_weight * norm.get(pid, 0.0) if mode == "hybrid" else 0.0)
         for pid, d in dense.items()
     }
-    if article_of is not None and article_weight > 0:
-        basis = {pid: norm.get(pid, 0.0) for pid in dense} if mode == "hybrid" else dense
-        ev = article_evidence(article_of, basis, article_top)
-        score = {pid: s + article_weight * ev[article_of[pid]] for pid, s in score.items()}
     return sorted(score, key=lambda pid: -score[pid])
 
 

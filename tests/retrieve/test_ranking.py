@@ -1,6 +1,6 @@
 """Ranking logic without I/O, and what a reply quotes."""
 
-from index.retrieve.ranking import article_evidence, order_candidates, unshown_part
+from index.retrieve.ranking import unshown_part
 
 
 def test_unshown_part_takes_out_sentences_already_quoted():
@@ -29,20 +29,3 @@ def test_one_answer_never_quotes_a_sentence_twice(engine_factory, tmp_path):
     assert len(sentences) == len(set(sentences))  # no sentence shown twice
     for hit in answer.hits:
         assert hit.text[hit.quote_start : hit.quote_start + len(hit.quote)] == hit.quote
-
-
-def test_article_evidence_is_the_mean_of_an_articles_best_passages():
-    article_of = {1: 10, 2: 10, 3: 10, 4: 20}
-    score = {1: 0.2, 2: 1.0, 3: 0.6, 4: 0.9}
-    assert article_evidence(article_of, score, 2) == {10: 0.8, 20: 0.45}
-    assert article_evidence(article_of, score, 1) == {10: 1.0, 20: 0.9}
-
-
-def test_article_weight_lifts_a_passage_of_a_strongly_matching_article():
-    dense = {1: 0.50, 2: 0.52, 3: 0.51}
-    lexical = {1: 10.0, 2: 1.0, 3: 1.0}
-    article_of = {1: 10, 2: 20, 3: 10}
-    assert order_candidates("hybrid", dense, lexical, 0.0) == [2, 3, 1]
-    # Without the weight the article is ignored; with it, passage 3 shares 1's evidence.
-    assert order_candidates("hybrid", dense, lexical, 0.0, article_of, 0.0) == [2, 3, 1]
-    assert order_candidates("hybrid", dense, lexical, 0.0, article_of, 0.1, 1) == [3, 1, 2]
