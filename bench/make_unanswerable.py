@@ -29,7 +29,14 @@ for line in lines(shared / "corpora/realtimeqa-2022/qa.jsonl"):
     qa = json.loads(line)
     if qa["question"] in dev_questions or any(a.lower() in corpus for a in qa["answers"]):
         continue
-    rows.append({"question": qa["question"], "no_answer": True, "source_answers": qa["answers"]})
+    rows.append(
+        {
+            "question": qa["question"],
+            "no_answer": True,
+            "date": qa["date"],  # asked that day: the engine's "as of", as for answerable ones
+            "source_answers": qa["answers"],
+        }
+    )
 rows = rows[:: max(1, len(rows) // 100)][:100]
 out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
 print(f"wrote {len(rows)} questions to {out}")

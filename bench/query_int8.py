@@ -42,7 +42,7 @@ def main() -> None:
             "results": [
                 evaluate(
                     lambda q, m, k, d, e=engine: e.retrieve(q, mode=m, k=k, as_of=d),
-                    items, mode, [1, 3, 5, 10], config.search.min_score,
+                    items, mode, [1, 3, 5, 10],
                 ).as_dict()
                 for mode in ("dense", "hybrid")
             ],

@@ -64,6 +64,11 @@ class Candidates:
     sentence_sims: dict[int, np.ndarray]
     features: np.ndarray
 
+    def question_features(self, weights: np.ndarray) -> np.ndarray:
+        """The evidence that the coverage answers the question at all (fusion.py)."""
+        relevance = np.array([self.relevance[p] for p in self.ids])
+        return fusion.question_features(self.features, weights, relevance)
+
 
 @dataclass(frozen=True)
 class Snapshot:
@@ -245,8 +250,9 @@ class Engine:
         ranked = self.retrieve(
             question, k=k, mode=mode, outlets=outlets, since=since, until=until, as_of=as_of
         )
-        covered = bool(ranked.hits) and ranked.hits[0].score >= self.config.search.min_score
-        return Answer(question.strip(), covered, ranked.hits if covered else [], ranked.mode)
+        return Answer(
+            question.strip(), ranked.covered, ranked.hits if ranked.covered else [], ranked.mode
+        )
 
     @property
     def fusion(self) -> Fusion:
@@ -262,14 +268,16 @@ class Engine:
     def retrieve(
         self, question, *, k=None, mode=None, outlets=None, since=None, until=None, as_of=None
     ) -> Answer:
-        """Ranked hits with scores, without the not-covered decision (used by eval)."""
+        """Ranked hits with scores and the covered decision; unlike `ask`, the hits are
+        kept when the question is not covered (eval reads both)."""
         pool = self.candidates(
             question, mode=mode, k=k, outlets=outlets, since=since, until=until, as_of=as_of
         )
         sc = self.config.search
         k = k or sc.top_k
         rows, arts = pool.rows, pool.articles
-        if pool.mode == "hybrid" and sc.fusion == "learned":
+        learned = pool.mode == "hybrid" and sc.fusion == "learned"
+        if learned:
             scores = self.fusion.score(pool.features)
             order = [pool.ids[i] for i in np.argsort(-scores, kind="stable")]
         else:
@@ -309,7 +317,14 @@ class Engine:
             )
             if len(hits) == k:
                 break
-        return Answer(pool.question, bool(hits), hits, pool.mode)
+        refusal = self.fusion.refusal if learned else None
+        if not hits:
+            covered = False
+        elif refusal is not None:
+            covered = refusal.covered(pool.question_features(self.fusion.weights))
+        else:
+            covered = hits[0].score >= sc.min_score
+        return Answer(pool.question, covered, hits, pool.mode)
 
     def candidates(
         self, question, *, mode=None, k=None, outlets=None, since=None, until=None, as_of=None

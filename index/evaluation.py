@@ -143,7 +143,6 @@ def evaluate(
     items: list[QA],
     mode: str,
     ks: list[int],
-    min_score: float,
     shown: Callable[[Hit], str] | None = None,
     budgets: Sequence[int] = BUDGETS,
 ) -> ModeResult:
@@ -161,7 +160,7 @@ def evaluate(
         t0 = time.perf_counter()
         answer = retrieve(qa.question, mode, depth, qa.as_of)
         latencies.append((time.perf_counter() - t0) * 1000)
-        covered = bool(answer.hits) and answer.hits[0].score >= min_score
+        covered = answer.covered
         if qa.no_answer:
             refused_ok += not covered
             continue

@@ -405,7 +405,7 @@ def cmd_eval(args, config: Config, console: Console) -> int:
     def shown(hit) -> str:  # the passage as the bot's reply shows it
         return "".join(render.excerpt(hit, render.PASSAGE_BUDGET))
 
-    results = [evaluate(retrieve, items, m, ks, config.search.min_score, shown) for m in modes]
+    results = [evaluate(retrieve, items, m, ks, shown) for m in modes]
     if args.json:
         print(output.dumps({"qa": [str(p) for p in args.qa], "corpus": [str(s) for s in sources],
                             "results": [r.as_dict() for r in results]}))  # fmt: skip

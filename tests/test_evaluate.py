@@ -1,5 +1,7 @@
 """The eval metrics on hand-made hits: recall@k, reading-budget recall, shown recall."""
 
+import pytest
+
 from index.evaluation import QA, budget_hit, evaluate, first_answer_rank, within_budget
 from index.models import Answer, Citation, Hit
 
@@ -67,13 +69,14 @@ def test_evaluate_reports_budget_and_shown_recall():
         QA("unanswerable", no_answer=True),
     ]
 
-    def retrieve(question, mode, k, as_of=None):
-        return Answer(question, True, ranked[question][:k], mode)
+    def retrieve(question, mode, k, as_of=None):  # covered: the engine's decision
+        hits = ranked[question][:k]
+        return Answer(question, hits[0].score >= 0.3, hits, mode)
 
     def shown(h):  # a stand-in renderer that shows the first 20 characters
         return h.text[:20]
 
-    r = evaluate(retrieve, items, "hybrid", [1, 3, 5], 0.3, shown)
+    r = evaluate(retrieve, items, "hybrid", [1, 3, 5], shown)
     assert r.recall == {1: 0.5, 3: 0.5, 5: 0.75}  # "long" and "refused" at 1, "short" at 4
     # "long": the first passage fills 200 words and the answer lies beyond; "short": the
     # answer is at words 151-152, past 150 but within 170.
@@ -83,7 +86,7 @@ def test_evaluate_reports_budget_and_shown_recall():
     assert r.false_refusal == 0.25 and r.refusal_accuracy == 1.0
     d = r.as_dict()
     assert d["recall@170w"] == d["recall@200w"] == 0.5 and d["shown_recall@3"] == 0.25
-    assert evaluate(retrieve, items, "hybrid", [1], 0.3).shown_recall is None
+    assert evaluate(retrieve, items, "hybrid", [1]).shown_recall is None
 
 
 def test_print_eval_shows_the_new_columns():
@@ -99,3 +102,20 @@ def test_print_eval_shows_the_new_columns():
     out = console.export_text()
     assert "R@170w" in out and "R@200w" in out and "shown R@3" in out
     assert "0.520" in out and "0.510" in out and "214 answerable questions" in out
+
+
+def test_load_qa_reads_the_day_a_question_was_asked(tmp_path):
+    from datetime import date
+
+    from index.errors import NewsdeskError
+    from index.evaluation import load_qa
+
+    path = tmp_path / "qa.jsonl"
+    path.write_text(
+        '{"question": "a?", "answers": ["x"], "date": "2022/07/01"}\n'
+        '{"question": "b?", "answers": ["y"]}\n'
+    )
+    assert [q.as_of for q in load_qa(path)] == [date(2022, 7, 1), None]
+    path.write_text('{"question": "a?", "answers": ["x"], "date": "July"}\n')
+    with pytest.raises(NewsdeskError, match="line 1: 'date' must be YYYY-MM-DD"):
+        load_qa(path)

@@ -7,11 +7,14 @@ import pytest
 
 from index.retrieve.fusion import (
     FEATURES,
+    QUESTION_FEATURES,
     Fusion,
+    Refusal,
     age_in_days,
     features,
     has_number,
     novel_names,
+    question_features,
     question_kind,
     shipped,
     term_coverage,
@@ -109,3 +112,21 @@ def test_unknown_or_bad_weights_are_refused():
 def test_a_possessive_is_the_same_name():
     kind = question_kind("Who is Wang Yi's Russian counterpart?")
     assert novel_names("Wang Yi met Sergei Lavrov, Wang’s counterpart.", kind) == 2
+
+
+def test_the_refusal_decision_reads_no_recency_and_round_trips():
+    x = np.zeros((2, len(FEATURES)))
+    x[:, FEATURES.index("sentence_cos")] = [0.7, 0.2]
+    x[:, FEATURES.index("recent_2w")] = [1.0, 0.0]
+    weights = np.ones(len(FEATURES))
+    f = question_features(x, weights, np.array([0.6, 0.1]))
+    assert f.shape == (len(QUESTION_FEATURES),)
+    stale = x.copy()
+    stale[:, FEATURES.index("recent_2w")] = 0.0
+    # The same evidence, only older: the refusal sees the same question.
+    assert question_features(stale, weights, np.array([0.6, 0.1])).tolist() == f.tolist()
+    r = Refusal(np.ones(len(QUESTION_FEATURES)), -1.0)
+    assert r.covered(f) and not r.covered(np.zeros(len(QUESTION_FEATURES)))
+    back = Refusal.from_dict(r.to_dict())
+    assert back.bias == -1.0 and back.weights.tolist() == r.weights.tolist()
+    assert shipped().refusal is not None
