@@ -30,7 +30,7 @@ from .inputs import location
 from .models import Answer, BuildReport, Citation, Hit, IndexedArticle, Progress
 from .retrieve import fusion, vectors
 from .retrieve.fusion import Fusion
-from .retrieve.lexical import Lexical, tokenize
+from .retrieve.lexical import Lexical
 from .retrieve.model import Embedder
 from .retrieve.ranking import (
     Candidate,
@@ -395,7 +395,7 @@ class Engine:
             article=np.array([rows[p].article_id for p in ids], dtype=np.int64),
             order=np.array([rows[p].ord for p in ids]),
             words=np.array([len(t.split()) for t in texts]),
-            coverage=fusion.term_coverage(tokenize([question])[0], tokenize(texts)),
+            coverage=snap.lexical.term_coverage(question, np.array(ids, dtype=np.int64)),
             names=np.array([fusion.novel_names(t, kind) for t in texts]),
             has_number=np.array([fusion.has_number(t) for t in texts], dtype=float),
             age_days=np.array(

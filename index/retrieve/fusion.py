@@ -81,14 +81,6 @@ def has_number(text: str) -> bool:
     return _NUMBER.search(text) is not None
 
 
-def term_coverage(question_terms: list[str], passage_terms: list[list[str]]) -> np.ndarray:
-    """Per passage, the share of the question's distinct terms it contains."""
-    wanted = set(question_terms)
-    if not wanted:
-        return np.zeros(len(passage_terms))
-    return np.array([len(wanted.intersection(t)) / len(wanted) for t in passage_terms])
-
-
 def _rank_feature(scores: np.ndarray, matched: np.ndarray) -> np.ndarray:
     rank = np.empty(len(scores))
     rank[np.argsort(-scores, kind="stable")] = np.arange(len(scores))

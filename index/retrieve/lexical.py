@@ -77,6 +77,26 @@ class Lexical:
             out[indices[lo:hi]] += data[lo:hi]
         return out
 
+    def term_coverage(self, query: str, passage_ids: np.ndarray) -> np.ndarray:
+        """Per passage, the share of the query's distinct indexed terms it contains (a
+        term the index has never seen counts as missing everywhere).
+
+        Read off the index's own term columns, so it tokenises as the search does and
+        costs one membership test per query term instead of tokenising every passage."""
+        out = np.zeros(len(passage_ids))
+        terms = set(tokenize([query])[0])
+        if not terms or not len(self.ids) or not len(passage_ids):
+            return out
+        rows = np.searchsorted(self.ids, passage_ids)
+        rows[rows >= len(self.ids)] = 0
+        known = self.ids[rows] == passage_ids
+        r = self.retriever
+        indices, indptr = r.scores["indices"], r.scores["indptr"]
+        present = [t for t in terms if t in r.vocab_dict]
+        for t in r.get_tokens_ids(present):
+            out += np.isin(rows, indices[indptr[t] : indptr[t + 1]])
+        return np.where(known, out / len(terms), 0.0)
+
     def search(self, query: str, k: int, allowed: np.ndarray | None = None) -> Ranked:
         """(passage ids, BM25 scores) of the top `k` passages with a positive score."""
         none = Ranked(np.empty(0, np.int64), np.empty(0, np.float32))

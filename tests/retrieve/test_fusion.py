@@ -17,7 +17,6 @@ from index.retrieve.fusion import (
     question_features,
     question_kind,
     shipped,
-    term_coverage,
 )
 
 
@@ -75,12 +74,6 @@ def test_a_number_or_a_date_answers_how_many_and_when():
     assert not has_number("They may visit soon.")
     assert question_kind("When might Putin visit Beijing?").asks_quantity
     assert not question_kind("Who did Shoigu meet?").asks_quantity
-
-
-def test_term_coverage():
-    cov = term_coverage(["ferri", "rout"], [["ferri", "rout", "island"], ["ferri"], []])
-    assert cov.tolist() == [1.0, 0.5, 0.0]
-    assert term_coverage([], [["ferri"]]).tolist() == [0.0]
 
 
 def test_age_in_days():

@@ -57,3 +57,13 @@ def test_top_k_takes_the_sampled_threshold_path_and_stays_exact():
     scores[hit] = rng.gamma(2.0, 1.0, len(hit)).astype(np.float32)
     top = top_k(scores, 50)
     assert np.array_equal(scores[top], np.sort(scores)[::-1][:50])
+
+
+def test_term_coverage_reads_the_index_columns():
+    ids = np.array([10, 20, 30], dtype=np.int64)
+    lex = Lexical.build(ids, ["ferry routes island", "ferry timetable", "harbour fees"])
+    cov = lex.term_coverage("The ferry routes?", np.array([10, 20, 30, 99]))
+    # "the" is a stopword: the terms are ferri and rout; 99 is not in the index.
+    assert cov.tolist() == [1.0, 0.5, 0.0, 0.0]
+    assert lex.term_coverage("unseenword", ids).tolist() == [0.0, 0.0, 0.0]
+    assert lex.term_coverage("the", ids).tolist() == [0.0, 0.0, 0.0]  # stopwords only
