@@ -1,0 +1,204 @@
+"""Syncing URL sources into a real index (model, FAISS, SQLite): feeds whose entries carry
+summaries, sitemaps, single pages; what a sync with nothing new costs; feeds as windows;
+failing sources; age limits."""
+
+from __future__ import annotations
+
+import pytest
+
+from index.engine import Engine
+from tests.web.fixtures import STORIES, article_html, config_for, feed_xml, news_sitemap
+from tests.web.server import Reply, Site
+
+RSS = "application/rss+xml"
+
+
+def summary(lead: str) -> str:
+    return lead.split(",")[0] + "."  # a line, as feeds that want a click give
+
+
+def serve_news(site: Site, stories=STORIES, etag: str = '"v1"') -> str:
+    for slug, title, lead in stories:
+        site.put(f"/news/{slug}", Reply(article_html(slug, title, lead)))
+    items = [(slug, title, summary(lead)) for slug, title, lead in stories]
+    return site.put("/feed.xml", Reply(feed_xml(site, items), content_type=RSS, etag=etag))
+
+
+def page_hits(site: Site) -> int:
+    return sum(1 for r in site.requests if r.path.startswith("/news/"))
+
+
+@pytest.fixture
+def desk(tmp_path, embedder, site):
+    """An engine following the site's feed (not built yet)."""
+    feed = serve_news(site)
+    return Engine(config_for(tmp_path / "data", [feed]), embedder)
+
+
+def test_a_feed_of_summaries_is_indexed_from_its_pages(desk, site):
+    report = desk.build()
+    assert (report.added, report.removed) == (5, 0)
+    (synced,) = report.web
+    assert (synced.kind, synced.new_articles, synced.pages, synced.last_error) == ("feed", 5, 5, "")
+    assert page_hits(site) == 5
+    answer = desk.ask("How many otters were seen on the river Wend?")
+    hit = answer.hits[0]
+    assert answer.covered and "six otters" in hit.text
+    c = hit.citation
+    assert c.title == "Otters return to the river Wend"
+    assert (c.outlet, c.published, c.url) == (
+        "Wend Valley News",
+        "2026-11-20",
+        "https://wend.example/otters",
+    )
+    # The page's text, not the feed's one-line summary; its furniture is not indexed.
+    texts = " ".join(a.title for a in desk.articles())
+    assert "Copyright" not in texts
+    otters = next(a for a in desk.articles() if "Otters" in a.title)
+    assert otters.passages >= 1 and otters.path == site.url("/feed.xml")
+
+
+def test_a_sync_with_nothing_new_fetches_no_page_and_embeds_nothing(desk, site):
+    first = desk.build()
+    pages = page_hits(site)
+    again = desk.build()
+    assert again.passages_embedded == 0 and (again.added, again.changed, again.removed) == (0, 0, 0)
+    assert again.unchanged == 5 and again.generation == first.generation
+    assert page_hits(site) == pages
+    (synced,) = again.web
+    assert synced.not_modified and synced.pages == 0
+    assert site.requests[-1].headers.get("if-none-match") == '"v1"'
+
+
+def test_a_changed_feed_fetches_only_its_new_entries_and_keeps_those_it_dropped(desk, site):
+    desk.build()
+    before = page_hits(site)
+    new = ("lighthouse", "Lighthouse keeper retires after forty years",
+           "The last keeper of the Wend Point lighthouse retired on Friday after forty years, "
+           "handing the keys to the coastguard.")  # fmt: skip
+    serve_news(site, [STORIES[0], new], etag='"v2"')  # four entries left the feed
+    report = desk.build()
+    assert (report.added, report.removed, report.unchanged) == (1, 0, 5)
+    assert page_hits(site) == before + 1  # the lighthouse page, and no other
+    assert report.web[0].new_articles == 1
+    assert len(desk.articles()) == 6
+    assert desk.ask("Which tram line extension was approved?").covered  # dropped, still there
+    assert desk.ask("Who retired from the Wend Point lighthouse?").covered
+
+
+def test_a_page_that_disappears_or_is_not_html_leaves_the_summary(desk, site):
+    serve_news(site)
+    del site.routes["/news/otters"]  # 404
+    site.put("/news/ferry", Reply(b"%PDF-1.4", content_type="application/pdf"))
+    report = desk.build()
+    assert report.added == 5 and not report.web[0].last_error
+    by_title = {a.title: a for a in desk.articles()}
+    assert by_title["Otters return to the river Wend"].passages == 1  # the one-line summary
+    hit = desk.ask("How many otters were seen on the river Wend?").hits[0]
+    assert hit.text == summary(STORIES[0][2])
+
+
+def test_a_failing_source_is_reported_and_backed_off(desk, site):
+    desk.build()
+    site.put("/feed.xml", Reply(b"down", 500))
+    report = desk.build(scheduled=True)
+    (synced,) = report.web
+    assert "HTTP 500" in synced.last_error and synced.failures == 1 and synced.next_try > 0
+    assert len(desk.articles()) == 5  # what was indexed stays
+    hits = site.hits("/feed.xml")
+    report = desk.build(scheduled=True)  # backed off: not asked again
+    assert site.hits("/feed.xml") == hits and report.web[0].failures == 1
+    report = desk.build()  # asked for by hand: tried, and counted
+    assert site.hits("/feed.xml") == hits + 3 and report.web[0].failures == 2
+    (state,) = desk.web_sources()
+    assert state.failures == 2 and "HTTP 500" in state.last_error
+    serve_news(site, etag='"v3"')
+    report = desk.build()
+    assert report.web[0].failures == 0 and report.web[0].last_error == ""
+
+
+@pytest.mark.parametrize(
+    ("reply", "reason"),
+    [
+        (Reply(b"\x89PNG....", content_type="image/png"), "image/png, not a feed"),
+        (
+            Reply(b'<?xml version="1.0"?><catalog/>', content_type="application/xml"),
+            "neither a feed",
+        ),
+        (Reply(b"", 302, headers={"Location": "http://169.254.169.254/latest/"}), "non-public"),
+    ],
+)
+def test_a_source_of_the_wrong_kind_is_a_clear_error(tmp_path, embedder, site, reply, reason):
+    url = site.put("/odd", reply)
+    engine = Engine(config_for(tmp_path / "data", [url]), embedder)
+    report = engine.build()
+    assert report.added == 0 and reason in report.web[0].last_error
+    assert engine.web_sources()[0].failures == 1
+
+
+def test_max_age_days_retires_old_articles_and_skips_old_entries(desk, site, monkeypatch):
+    desk.build()
+    desk.config.web.max_age_days = 3  # the stories are of 2026-11-20
+    import datetime as dt
+
+    class Today(dt.date):
+        @classmethod
+        def today(cls):
+            return dt.date(2026, 12, 1)
+
+    monkeypatch.setattr(dt, "date", Today)
+    serve_news(site, etag='"v2"')
+    report = desk.build()
+    assert report.removed == 5 and report.added == 0  # not a mass removal: retired by age
+    assert desk.articles() == []
+
+
+def test_a_google_news_sitemap_and_a_sitemap_index(tmp_path, embedder, site):
+    for slug, title, lead in STORIES[:3]:
+        site.put(f"/news/{slug}", Reply(article_html(slug, title, lead, day="2026-11-25")))
+    urls = [(site.url(f"/news/{s}"), t, "2026-11-25") for s, t, _ in STORIES[:3]]
+    site.put("/news-1.xml", Reply(news_sitemap(urls[:2]), content_type="application/xml"))
+    site.put("/news-2.xml", Reply(news_sitemap(urls[2:]), content_type="text/xml"))
+    index = (
+        '<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        f"<sitemap><loc>{site.url('/news-1.xml')}</loc></sitemap>"
+        f"<sitemap><loc>{site.url('/news-2.xml')}</loc></sitemap></sitemapindex>"
+    ).encode()
+    url = site.put("/sitemap.xml", Reply(index, content_type="application/xml", etag='"s1"'))
+    engine = Engine(config_for(tmp_path / "data", [url]), embedder)
+    report = engine.build()
+    assert report.added == 3 and report.web[0].kind == "sitemap"
+    outlets = {a.outlet for a in engine.articles()}
+    assert outlets == {"Wend Times"}  # news:publication's name
+    assert engine.ask("Who ordered a second electric ferry?").covered
+    again = engine.build()
+    assert again.web[0].not_modified and again.passages_embedded == 0 and page_hits(site) == 3
+
+
+def test_a_single_article_url(tmp_path, embedder, site):
+    slug, title, lead = STORIES[2]
+    url = site.put(f"/news/{slug}", Reply(article_html(slug, title, lead), etag='"p1"'))
+    engine = Engine(config_for(tmp_path / "data", [url]), embedder)
+    report = engine.build()
+    assert report.added == 1 and report.web[0].kind == "page"
+    assert engine.articles()[0].title == title
+    again = engine.build()
+    assert again.web[0].not_modified and again.unchanged == 1 and again.passages_embedded == 0
+    site.put(f"/news/{slug}", Reply(b"", 404))  # the page disappears: what was read stays
+    gone = engine.build()
+    assert "HTTP 404" in gone.web[0].last_error and len(engine.articles()) == 1
+
+
+def test_removing_a_url_source_drops_its_articles(desk, site, tmp_path):
+    desk.build()
+    report = desk.build(remove=[site.url("/feed.xml")])
+    assert report.removed == 5 and desk.articles() == []
+
+
+def test_robots_txt_disallowing_pages_leaves_summaries(desk, site):
+    serve_news(site)
+    site.put(
+        "/robots.txt", Reply(b"User-agent: newsdesk\nDisallow: /news/\n", content_type="text/plain")
+    )
+    report = desk.build()
+    assert report.added == 5 and page_hits(site) == 0
