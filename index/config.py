@@ -98,7 +98,7 @@ class BotConfig:
 
 @dataclass
 class WebConfig:
-    sync_every_minutes: int = 30  # the bot's background sync (0 = off); `watch`'s default
+    sync_every_minutes: float = 30.0  # the bot's background sync (0 = off); `watch`'s default
     max_age_days: int = 0  # articles from URL sources published longer ago retire; 0 = never
     timeout_seconds: float = 20.0  # for a whole response, first byte to last
     max_body_bytes: int = 10_000_000  # per response, as decompressed
