@@ -72,9 +72,11 @@ SCHEDULED = "the scheduled sync"
 
 
 def url_name(location: str) -> str:
-    """A URL source as /status names it: host and path, no scheme (so it is no link)."""
+    """A URL source as /status names it: host and path, no scheme (so it is no link), and
+    neither a user:password nor a query (either may hold a feed's private key)."""
     parts = urlsplit(location)
-    return f"{parts.netloc}{parts.path}" + (f"?{parts.query}" if parts.query else "")
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.hostname or ''}{port}{parts.path}"
 
 
 def url_health(sync: SourceSync) -> str:

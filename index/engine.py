@@ -211,11 +211,14 @@ class Engine:
 
     def web_sources(self) -> list[SourceSync]:
         """The last sync of each registered URL input (a never-synced one: empty)."""
+        urls = [loc for loc in self.inputs() if is_url(loc)]
+        if not urls:
+            return []
         try:
             synced = store.web_sources(self._conn())
-        except IndexMissingError:
+        except (IndexMissingError, sqlite3.OperationalError):  # no sync has written one yet
             synced = {}
-        return [synced.get(loc) or SourceSync(loc) for loc in self.inputs() if is_url(loc)]
+        return [synced.get(loc) or SourceSync(loc) for loc in urls]
 
     # --- asking ------------------------------------------------------------------------
 

@@ -45,7 +45,7 @@ class FetchError(Exception):
     """A URL that could not be had this time; the message is the reason shown."""
 
     def __init__(self, message: str, status: int | None = None) -> None:
-        super().__init__(message)
+        super().__init__(guard.redact(message))
         self.status = status
 
 

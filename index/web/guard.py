@@ -8,11 +8,20 @@ dialled, so a name that resolves differently the second time (DNS rebinding) is 
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 from collections.abc import Collection
 from urllib.parse import urlsplit
 
 SCHEMES = ("http", "https")
+
+
+_USERINFO = re.compile(r"(?<=//)[^/@\s]+@")
+
+
+def redact(text: str) -> str:
+    """`text` with the user:password of any URL in it removed: what may be logged."""
+    return _USERINFO.sub("", text)
 
 
 class Refused(Exception):

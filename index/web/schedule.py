@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from ..errors import BuildInterrupted, BuildLockedError, ConfigError, NewsdeskError
 from ..models import BuildReport
+from .guard import redact
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +40,7 @@ def sync_once(engine, stop: Callable[[], bool] | None = None, progress=None) -> 
     for s in report.web:
         if s.last_error:
             log.warning(
-                "source %s: %s (%d failures in a row)", s.location, s.last_error, s.failures
+                "source %s: %s (%d failures in a row)", redact(s.location), s.last_error, s.failures
             )
     log.info("sync: %d added, %d changed, %d removed, %d passages embedded (generation %d)",
              report.added, report.changed, report.removed, report.passages_embedded,

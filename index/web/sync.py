@@ -22,6 +22,7 @@ from ..config import Config
 from ..ingest.sources import Skip, read_html, sha256
 from ..models import Document, SourceSync
 from .fetch import Fetcher, FetchError, Response
+from .guard import redact
 from .sitemap import NotASitemap, parse
 
 log = logging.getLogger(__name__)
@@ -129,12 +130,13 @@ class Syncer:
                 else:  # read again in full next time: stopped, or over the page budget
                     state.etag = state.last_modified = ""
         except (FetchError, Skip) as exc:
-            state.last_error = str(exc)
+            state.last_error = redact(str(exc))
             state.failures = before.failures + 1
             state.next_try = backoff_until(
                 state.failures, state.last_sync, self.web.failure_backoff_minutes
             )
-            log.warning("sync of %s failed (%d in a row): %s", location, state.failures, exc)
+            log.warning("sync of %s failed (%d in a row): %s", redact(location), state.failures,
+                        state.last_error)  # fmt: skip
         else:
             state.last_error, state.failures, state.next_try = "", 0, 0.0
             state.last_ok = state.last_sync
@@ -149,7 +151,13 @@ class Syncer:
         from ..ingest.feeds import read_feed
 
         budget = self.web.max_pages_per_sync
-        for doc in read_feed(r.text(), location, skipped):
+        try:
+            entries = read_feed(r.text(), location, skipped)
+        except Skip as exc:
+            if str(exc) == "feed has no entries":  # a well-formed feed, quiet for now
+                return True
+            raise
+        for doc in entries:
             if self.too_old(doc.published):
                 continue
             full = len(doc.text.split()) >= FULL_TEXT_WORDS or not doc.url
@@ -170,7 +178,7 @@ class Syncer:
         try:
             page = self._read_page(entry.url, entry.key)
         except (FetchError, Skip) as exc:
-            log.info("indexing the feed's summary of %s: %s", entry.url, exc)
+            log.info("indexing the feed's summary of %s: %s", redact(entry.url), exc)
             return entry
         return replace(
             page,
@@ -199,8 +207,8 @@ class Syncer:
                 sub = _gunzip(self.fetcher.get(child, kind="sitemap"), self.web.max_body_bytes)
                 pages += parse(sub.body).pages
             except (FetchError, Skip, NotASitemap) as exc:
-                skipped.append((child, str(exc)))
-                log.warning("skipped sitemap %s: %s", child, exc)
+                skipped.append((redact(child), str(exc)))
+                log.warning("skipped sitemap %s: %s", redact(child), exc)
         # Newest first, so that the page budget goes to the latest news.
         pages.sort(key=lambda p: p.published, reverse=True)
         for page in pages:
@@ -213,8 +221,8 @@ class Syncer:
             try:
                 doc = self._read_page(page.url, key)
             except (FetchError, Skip) as exc:
-                skipped.append((page.url, str(exc)))
-                log.warning("skipped %s: %s", page.url, exc)
+                skipped.append((redact(page.url), str(exc)))
+                log.warning("skipped %s: %s", redact(page.url), exc)
                 continue
             docs.append(
                 replace(
@@ -254,7 +262,7 @@ def sync_sources(
         for loc in locations:
             before = previous.get(loc) or SourceSync(loc)
             if scheduled and before.next_try > syncer.now():
-                log.info("not syncing %s before %s: it failed %d times in a row", loc,
+                log.info("not syncing %s before %s: it failed %d times in a row", redact(loc),
                          time.ctime(before.next_try), before.failures)  # fmt: skip
                 out.syncs.append(replace(before, requests=0, pages=0, new_articles=0))
                 continue

@@ -12,9 +12,8 @@ import pytest
 from bot.admin import SCHEDULED
 from index.engine import Engine
 from tests.bot.harness import Harness, bot_config, start_harness, stop_harness, until
-from tests.web.fixtures import STORIES, article_html, web_config
+from tests.web.fixtures import STORIES, article_html, serve_news, web_config
 from tests.web.server import Reply, Site
-from tests.web.test_sync import serve_news
 
 pytestmark = pytest.mark.usefixtures("strict_discord")
 

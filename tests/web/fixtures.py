@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from index.config import Config, WebConfig
-from tests.web.server import Site
+from tests.web.server import Reply, Site
 
 
 @pytest.fixture
@@ -106,3 +106,21 @@ def news_sitemap(urls: list[tuple[str, str, str]]) -> bytes:
         'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">'
         f"{body}</urlset>"
     ).encode()
+
+
+RSS = "application/rss+xml"
+
+
+def summary(lead: str) -> str:
+    return lead.split(",")[0] + "."  # a line, as feeds that want a click give
+
+
+def serve_news(site: Site, stories=STORIES, etag: str = '"v1"') -> str:
+    for slug, title, lead in stories:
+        site.put(f"/news/{slug}", Reply(article_html(slug, title, lead)))
+    items = [(slug, title, summary(lead)) for slug, title, lead in stories]
+    return site.put("/feed.xml", Reply(feed_xml(site, items), content_type=RSS, etag=etag))
+
+
+def page_hits(site: Site) -> int:
+    return sum(1 for r in site.requests if r.path.startswith("/news/"))

@@ -10,7 +10,7 @@ import pytest
 from index.errors import ConfigError
 from index.web.schedule import parse_every
 from newsdesk import cli
-from tests.web.test_sync import serve_news
+from tests.web.fixtures import serve_news
 
 
 @pytest.fixture

@@ -44,3 +44,10 @@ def test_public_addresses_pass():
 def test_a_name_that_does_not_resolve_is_refused():
     with pytest.raises(Refused, match="cannot resolve"):
         check_url("http://no-such-host.invalid/", allowed=set())
+
+
+def test_credentials_in_a_url_are_never_shown():
+    from index.web.guard import redact
+
+    text = "HTTP 401 from https://ed:s3cret@feeds.example/private.xml and http://a@b/c"
+    assert redact(text) == "HTTP 401 from https://feeds.example/private.xml and http://b/c"

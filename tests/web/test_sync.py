@@ -7,25 +7,18 @@ from __future__ import annotations
 import pytest
 
 from index.engine import Engine
-from tests.web.fixtures import STORIES, article_html, config_for, feed_xml, news_sitemap
-from tests.web.server import Reply, Site
-
-RSS = "application/rss+xml"
-
-
-def summary(lead: str) -> str:
-    return lead.split(",")[0] + "."  # a line, as feeds that want a click give
-
-
-def serve_news(site: Site, stories=STORIES, etag: str = '"v1"') -> str:
-    for slug, title, lead in stories:
-        site.put(f"/news/{slug}", Reply(article_html(slug, title, lead)))
-    items = [(slug, title, summary(lead)) for slug, title, lead in stories]
-    return site.put("/feed.xml", Reply(feed_xml(site, items), content_type=RSS, etag=etag))
-
-
-def page_hits(site: Site) -> int:
-    return sum(1 for r in site.requests if r.path.startswith("/news/"))
+from tests.web.fixtures import (
+    RSS,
+    STORIES,
+    article_html,
+    config_for,
+    feed_xml,
+    news_sitemap,
+    page_hits,
+    serve_news,
+    summary,
+)
+from tests.web.server import Reply
 
 
 @pytest.fixture
@@ -202,3 +195,10 @@ def test_robots_txt_disallowing_pages_leaves_summaries(desk, site):
     )
     report = desk.build()
     assert report.added == 5 and page_hits(site) == 0
+
+
+def test_an_empty_feed_is_quiet_not_broken(tmp_path, embedder, site):
+    url = site.put("/quiet.xml", Reply(feed_xml(site, []), content_type=RSS))
+    engine = Engine(config_for(tmp_path / "data", [url]), embedder)
+    report = engine.build()
+    assert report.web[0].last_error == "" and report.web[0].failures == 0

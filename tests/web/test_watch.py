@@ -12,9 +12,8 @@ import time
 from pathlib import Path
 
 from index.engine import Engine
-from tests.web.fixtures import STORIES, article_html, config_for, feed_xml
+from tests.web.fixtures import RSS, STORIES, article_html, config_for, feed_xml, page_hits, summary
 from tests.web.server import Reply, Site
-from tests.web.test_sync import RSS, page_hits, summary
 
 ROOT = Path(__file__).resolve().parents[2]
 
