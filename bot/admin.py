@@ -148,8 +148,10 @@ class AdminCog(commands.Cog):
         self.stopping.set()
 
     async def _sync_every(self, seconds: float) -> None:
-        while not self.stopping.is_set():
+        while True:
             await asyncio.sleep(seconds)
+            if self.stopping.is_set():  # the bot is closing: its build pool is going away
+                return
             await self.scheduled_sync()
 
     async def scheduled_sync(self) -> BuildReport | None:

@@ -135,6 +135,7 @@ def _build_locked(config, embedder, add, remove, allow_removal, progress, web) -
         urls = [loc for loc in plan.read if is_url(loc)]
         files = [Path(loc) for loc in plan.read if not is_url(loc)]
         read = read_sources(files, config.index.max_file_bytes)
+        read_from_files = bool(read.documents)
         synced = _sync_urls(conn, config, urls, live, web)
         read.documents += synced.documents
         read.skipped += synced.skipped
@@ -146,6 +147,8 @@ def _build_locked(config, embedder, add, remove, allow_removal, progress, web) -
             report.seconds = time.perf_counter() - t0
             return report
         gone = plan.to_remove(live, docs, read.skipped)
+        if files and not read_from_files and not plan.removed:
+            gone = []  # no article read from the files (feeds alone answered): none dropped
         aged = _aged(conn, config, gen, urls, set(gone))
         _check_removal(plan, live, gone, allow_removal)
         gone += aged

@@ -202,3 +202,17 @@ def test_an_empty_feed_is_quiet_not_broken(tmp_path, embedder, site):
     engine = Engine(config_for(tmp_path / "data", [url]), embedder)
     report = engine.build()
     assert report.web[0].last_error == "" and report.web[0].failures == 0
+
+
+def test_files_that_read_nothing_lose_nothing_while_a_feed_syncs(tmp_path, embedder, site):
+    """A build that reads no article from its files removes none of theirs, also when
+    a feed beside them answers (an emptied folder is not read as 'delete everything')."""
+    folder = tmp_path / "saved"
+    folder.mkdir()
+    (folder / "a.md").write_text("---\ntitle: Quay\n---\nThe quay reopened on Monday.\n")
+    feed = serve_news(site)
+    engine = Engine(config_for(tmp_path / "data", [str(folder), feed]), embedder)
+    assert engine.build().added == 6
+    (folder / "a.md").unlink()
+    report = engine.build()
+    assert report.removed == 0 and len(engine.articles()) == 6
