@@ -22,12 +22,12 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from . import store
+from . import models, store
 from .build import build
 from .config import SEARCH_MODES, Config
 from .errors import IndexEmptyError, IndexMissingError, QueryError
 from .inputs import configured_inputs, is_url
-from .models import Answer, BuildReport, Citation, Hit, IndexedArticle, Progress, SourceSync
+from .models import Answer, BuildReport, Citation, Hit, IndexedArticle, Progress
 from .retrieve import vectors
 from .retrieve.lexical import Lexical
 from .retrieve.model import Embedder
@@ -209,7 +209,7 @@ class Engine:
             registered = []
         return registered or configured_inputs(self.config)
 
-    def web_sources(self) -> list[SourceSync]:
+    def web_sources(self) -> list[models.SourceSync]:
         """The last sync of each registered URL input (a never-synced one: empty)."""
         urls = [loc for loc in self.inputs() if is_url(loc)]
         if not urls:
@@ -218,7 +218,7 @@ class Engine:
             synced = store.web_sources(self._conn())
         except (IndexMissingError, sqlite3.OperationalError):  # no sync has written one yet
             synced = {}
-        return [synced.get(loc) or SourceSync(loc) for loc in urls]
+        return [synced.get(loc) or models.SourceSync(loc) for loc in urls]
 
     # --- asking ------------------------------------------------------------------------
 
