@@ -210,6 +210,9 @@ def from_dict(data: dict) -> Config:
         raise ConfigError("config key 'passages.max_words' must be >= passages.target_words")
     if config.search.top_k < 1:
         raise ConfigError("config key 'search.top_k' must be at least 1")
+    for key in ("timeout_seconds", "max_body_bytes", "max_pages_per_sync"):
+        if not getattr(config.web, key) > 0:
+            raise ConfigError(f"config key 'web.{key}' must be more than 0")
     return config
 
 

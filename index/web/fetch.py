@@ -29,6 +29,10 @@ log = logging.getLogger(__name__)
 MAX_REDIRECTS = 5
 REDIRECTS = (301, 302, 303, 307, 308)
 PROJECT_URL = "https://github.com/newsdesk/newsdesk"
+ACCEPT = (
+    "text/html, application/xhtml+xml, application/rss+xml, application/atom+xml,"
+    " application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
+)
 
 
 def user_agent() -> str:
@@ -125,7 +129,11 @@ class Fetcher:
         self.client = httpx.Client(
             transport=transport,
             timeout=httpx.Timeout(web.timeout_seconds),
-            headers={"User-Agent": user_agent(), "Accept-Encoding": "gzip, deflate"},
+            headers={
+                "User-Agent": user_agent(),
+                "Accept": ACCEPT,
+                "Accept-Encoding": "gzip, deflate",
+            },
             follow_redirects=False,
             trust_env=False,  # a proxy from the environment would bypass the guard
         )

@@ -57,18 +57,25 @@ def _kind(r: Response) -> str:
     ctype = r.content_type
     if ctype in FEED_TYPES:
         return "feed"
-    if ctype in HTML_TYPES:
-        return "page"
+    head = r.body[:2048].lstrip().lower()
+    sniffed = next(
+        (
+            kind
+            for marks, kind in (
+                ((b"<!doctype html", b"<html"), "page"),
+                ((b"<urlset", b"<sitemapindex"), "sitemap"),
+                ((b"<rss", b"<feed", b"<rdf:rdf"), "feed"),
+            )
+            if any(m in head for m in marks)
+        ),
+        None,
+    )
+    if ctype in HTML_TYPES:  # servers send feeds as text/html too: the root tells
+        return sniffed or "page"
     if ctype in XML_TYPES or ctype in GZIP_TYPES or ctype.endswith("+xml"):
-        head = r.body[:2048].lstrip().lower()
-        for marks, kind in (
-            ((b"<urlset", b"<sitemapindex"), "sitemap"),
-            ((b"<rss", b"<feed", b"<rdf:rdf"), "feed"),
-            ((b"<!doctype html", b"<html"), "page"),
-        ):
-            if any(m in head for m in marks):
-                return kind
-        raise Skip(f"{r.url} is {ctype or 'untyped'} but neither a feed, a sitemap nor a page")
+        if sniffed is None:
+            raise Skip(f"{r.url} is {ctype or 'untyped'} but neither a feed, a sitemap nor a page")
+        return sniffed
     raise Skip(f"{r.url} is {ctype}, not a feed, a sitemap or a web page")
 
 

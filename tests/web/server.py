@@ -22,6 +22,7 @@ class Reply:
     delay: float = 0.0  # seconds before the answer: a slow server
     gzip: bool = False  # sent compressed, Content-Encoding: gzip
     stream: int = 0  # send this many bytes of filler without a Content-Length
+    drip: float = 0.0  # seconds between bytes of the body: a server that trickles
 
 
 @dataclass
@@ -86,6 +87,12 @@ class Site:
         h.send_header("Date", formatdate(usegmt=True))
         h.end_headers()
         try:
+            if reply.drip:
+                for i in range(len(body)):
+                    h.wfile.write(body[i : i + 1])
+                    h.wfile.flush()
+                    time.sleep(reply.drip)
+                return
             h.wfile.write(body)
             chunk = b"<p>" + b"x" * 1_000_000 + b"</p>\n"
             for _ in range(reply.stream // len(chunk)):

@@ -66,3 +66,11 @@ def test_bad_intervals_are_refused(text, capsys):
     with pytest.raises(SystemExit):
         cli.main(["watch", f"--every={text}"])
     assert "interval" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("key", ["timeout_seconds", "max_body_bytes", "max_pages_per_sync"])
+def test_web_limits_of_zero_are_refused(key):
+    from index.config import from_dict
+
+    with pytest.raises(ConfigError, match=f"web\\.{key}"):
+        from_dict({"web": {key: 0}})

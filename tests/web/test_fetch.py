@@ -51,6 +51,16 @@ def test_a_slow_response_times_out(site, sleeps):
         f.get(url)
 
 
+def test_a_body_that_trickles_in_is_cut_off_at_the_time_limit(site, sleeps):
+    """Each byte comes well within the read timeout; the whole takes too long."""
+    url = site.put("/drip", Reply(b"<html>" + b"x" * 200 + b"</html>", drip=0.02))
+    with (
+        Fetcher(web_config(timeout_seconds=0.5), sleep=sleeps.append) as f,
+        pytest.raises(FetchError, match=r"took over 0\.5 s"),
+    ):
+        f.get(url)
+
+
 def test_500s_are_retried_with_backoff_then_given_up(site, fetcher, sleeps):
     url = site.put("/broken", Reply(b"oops", 500))
     with pytest.raises(FetchError, match="HTTP 500") as exc:

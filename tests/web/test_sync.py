@@ -216,3 +216,41 @@ def test_files_that_read_nothing_lose_nothing_while_a_feed_syncs(tmp_path, embed
     (folder / "a.md").unlink()
     report = engine.build()
     assert report.removed == 0 and len(engine.articles()) == 6
+
+
+def test_a_feed_served_as_html_is_read_as_a_feed(tmp_path, embedder, site):
+    serve_news(site)
+    site.routes["/feed.xml"].content_type = "text/html; charset=utf-8"
+    engine = Engine(config_for(tmp_path / "data", [site.url("/feed.xml")]), embedder)
+    report = engine.build()
+    assert report.web[0].kind == "feed" and report.added == 5
+
+
+def test_backoff_doubles_per_failure_up_to_a_day():
+    from index.web.sync import backoff_until
+
+    assert backoff_until(0, 1000.0, 15) == 0.0
+    assert [backoff_until(n, 0.0, 15) / 60 for n in (1, 2, 3)] == [15, 30, 60]
+    assert backoff_until(30, 0.0, 15) == 24 * 3600
+
+
+def test_the_scheduler_syncs_again_and_again_until_stopped(desk, site):
+    import threading
+
+    from index.web.schedule import watch
+
+    stop = threading.Event()
+    reports = []
+
+    def on_report(report):
+        reports.append(report)
+        if len(reports) == 3:
+            stop.set()
+
+    thread = threading.Thread(target=watch, args=(desk, 0.01, stop, on_report))
+    thread.start()
+    thread.join(120)
+    assert not thread.is_alive()
+    first, *later = reports
+    assert first.added == 5 and page_hits(site) == 5
+    assert all(r.passages_embedded == 0 and r.web[0].not_modified for r in later)
