@@ -254,3 +254,35 @@ def test_the_scheduler_syncs_again_and_again_until_stopped(desk, site):
     first, *later = reports
     assert first.added == 5 and page_hits(site) == 5
     assert all(r.passages_embedded == 0 and r.web[0].not_modified for r in later)
+
+
+def test_the_page_budget_spreads_a_big_feed_over_syncs(tmp_path, embedder, site):
+    feed = serve_news(site)
+    engine = Engine(config_for(tmp_path / "data", [feed], max_pages_per_sync=2), embedder)
+    added = [engine.build().added for _ in range(3)]
+    assert added == [2, 2, 1] and page_hits(site) == 5  # no page fetched twice
+    # The feed was read in part twice, so its ETag was kept only once it was read whole.
+    assert [r.headers.get("if-none-match") for r in site.requests if r.path == "/feed.xml"] == [
+        None, None, None,
+    ]  # fmt: skip
+    assert engine.build().web[0].not_modified
+
+
+def test_a_gzipped_sitemap_and_one_that_expands_past_the_cap(tmp_path, site):
+    import gzip
+
+    from index.web.sync import sync_sources
+
+    slug, title, lead = STORIES[1]
+    site.put(f"/news/{slug}", Reply(article_html(slug, title, lead)))
+    data = news_sitemap([(site.url(f"/news/{slug}"), title, "2026-11-25")])
+    ok = site.put("/s.xml.gz", Reply(gzip.compress(data), content_type="application/x-gzip"))
+    huge = gzip.compress(data[:-10] + b" " * 3_000_000 + data[-10:])
+    bomb = site.put("/big.xml.gz", Reply(huge, content_type="application/gzip"))
+    config = config_for(tmp_path / "data", [ok, bomb])
+    read = sync_sources(config, [ok, bomb], {}, set())
+    (doc,) = read.documents
+    assert doc.title == title and doc.key == f"{ok}#{site.url(f'/news/{slug}')}"
+    good, bad = read.syncs
+    assert good.kind == "sitemap" and not good.last_error
+    assert "expands past the 2000000-byte cap" in bad.last_error
