@@ -118,6 +118,7 @@ class Fetcher:
         *,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
+        polite: Politeness | None = None,
     ) -> None:
         self.web = web
         self.allowed = {h.lower() for h in web.allow_hosts}
@@ -137,7 +138,7 @@ class Fetcher:
             follow_redirects=False,
             trust_env=False,  # a proxy from the environment would bypass the guard
         )
-        self.polite = Politeness(sleep, clock)
+        self.polite = polite or Politeness(sleep, clock)  # shared by a sync's fetchers
         self.robots = Robots(self._robots_txt)
         self.counts: Counter[str] = Counter()
 

@@ -42,6 +42,8 @@ class Site:
             "/robots.txt": Reply(b"User-agent: *\nAllow: /\n", content_type="text/plain")
         }
         self.requests: list[Request] = []
+        self.in_flight = self.most_in_flight = 0  # requests being answered at once
+        self._lock = threading.Lock()
         site = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -53,6 +55,9 @@ class Site:
             def do_GET(self) -> None:
                 request = Request(self.path, {k.lower(): v for k, v in self.headers.items()})
                 site.requests.append(request)
+                with site._lock:
+                    site.in_flight += 1
+                    site.most_in_flight = max(site.most_in_flight, site.in_flight)
                 route = site.routes.get(self.path.split("?")[0])
                 reply = route(request) if callable(route) else route
                 if reply is None:
@@ -65,9 +70,16 @@ class Site:
         self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
         self.thread.start()
 
+    def _answered(self) -> None:
+        """Counted before the body goes out: a client may send its next request as soon
+        as the body is in, before this thread would get to count the end."""
+        with self._lock:
+            self.in_flight -= 1
+
     def answer(self, h: BaseHTTPRequestHandler, request: Request, reply: Reply) -> None:
         if reply.delay:
             time.sleep(reply.delay)
+        self._answered()
         if reply.etag and request.headers.get("if-none-match") == reply.etag:
             h.send_response(304)
             h.send_header("ETag", reply.etag)

@@ -286,3 +286,29 @@ def test_a_gzipped_sitemap_and_one_that_expands_past_the_cap(tmp_path, site):
     good, bad = read.syncs
     assert good.kind == "sitemap" and not good.last_error
     assert "expands past the 2000000-byte cap" in bad.last_error
+
+
+def test_sources_synced_side_by_side_never_send_one_host_two_requests_at_once(tmp_path, site):
+    from index.web.sync import sync_sources
+
+    for slug, title, lead in STORIES:
+        site.put(f"/news/{slug}", Reply(article_html(slug, title, lead), delay=0.05))
+    feeds = []
+    for n, part in enumerate((STORIES[:3], STORIES[3:])):
+        items = [(s, t, summary(lead)) for s, t, lead in part]
+        feeds.append(site.put(f"/feed{n}.xml", Reply(feed_xml(site, items), content_type=RSS)))
+    read = sync_sources(config_for(tmp_path / "d", feeds), feeds, {}, set())
+    assert [s.location for s in read.syncs] == feeds and len(read.documents) == 5
+    assert site.most_in_flight == 1  # two sources at once, one host: never two requests
+
+
+def test_xml_that_is_no_sitemap_nor_feed_fails_only_its_source(tmp_path, site):
+    from index.web.sync import sync_sources
+
+    odd_xml = b'<?xml version="1.0"?><!-- <urlset> --><catalog/>'  # sniffed as a sitemap
+    bad = site.put("/odd.xml", Reply(odd_xml, content_type="text/xml"))
+    feed = serve_news(site)
+    read = sync_sources(config_for(tmp_path / "d", [bad, feed]), [bad, feed], {}, set())
+    odd, good = read.syncs
+    assert good.new_articles == 5 and not good.last_error
+    assert odd.failures == 1 and "not a sitemap" in odd.last_error
