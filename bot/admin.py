@@ -1,5 +1,6 @@
 """/reindex: admins update the index while the bot keeps answering from the old one;
-/status: what the bot serves and how its sources are.
+/status: what the bot serves and how its sources are; and the scheduled sync, which runs
+in the background every web.sync_every_minutes, one build at a time with /reindex.
 
 Admins are members with Manage Server (or Administrator) or one of `bot.admin_roles`.
 The command is hidden from others by its default permissions, and checked again on every
@@ -11,16 +12,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from index import BuildLockedError, BuildReport, NewsdeskError, SourceError
+from index import BuildLockedError, BuildReport, NewsdeskError, SourceError, SourceSync, sync_once
 
 from . import render
 from .reply import NO_MENTIONS, tell
@@ -63,6 +66,32 @@ def source_health(location: str, paths: Sequence[str], skipped: Sequence[str]) -
 
     n, k = sum(map(inside, paths)), sum(map(inside, skipped))
     return f"ok · {n} article{'s' * (n != 1)}" + (f" · {k} skipped last build" if k else "")
+
+
+SCHEDULED = "the scheduled sync"
+
+
+def url_name(location: str) -> str:
+    """A URL source as /status names it: host and path, no scheme (so it is no link), and
+    neither a user:password nor a query (either may hold a feed's private key)."""
+    parts = urlsplit(location)
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.hostname or ''}{port}{parts.path}"
+
+
+def url_health(sync: SourceSync) -> str:
+    """How a URL source is: its last sync, the new articles it brought, its last error."""
+    if not sync.last_sync:
+        return "not synced yet"
+    line = f"{sync.kind or 'url'} · last sync <t:{int(sync.last_sync)}:R>"
+    if sync.last_error:
+        line += f" · failing ({sync.failures}× in a row): {sync.last_error}"
+        if sync.next_try:
+            line += f" · next try <t:{int(sync.next_try)}:R>"
+        return line
+    if sync.not_modified:
+        return line + " · not modified"
+    return line + f" · {sync.new_articles} new"
 
 
 def resolve_source(source: str, roots: Sequence[Path]) -> Path:
@@ -108,6 +137,47 @@ class AdminCog(commands.Cog):
         self.bot = bot
         self.running: str | None = None  # who started the running reindex, and when
         self.last_build: tuple[BuildReport, float] | None = None  # and when it ended
+        self.stopping = threading.Event()  # asked between articles by a running sync
+
+    async def cog_load(self) -> None:
+        minutes = self.bot.config.web.sync_every_minutes
+        if minutes > 0:
+            self.bot.spawn(self._sync_every(minutes * 60))
+
+    async def cog_unload(self) -> None:
+        self.stopping.set()
+
+    async def _sync_every(self, seconds: float) -> None:
+        while True:
+            await asyncio.sleep(seconds)
+            if self.stopping.is_set():  # the bot is closing: its build pool is going away
+                return
+            await self.scheduled_sync()
+
+    async def scheduled_sync(self) -> BuildReport | None:
+        """One sync of the registered sources in the build thread, unless a /reindex is
+        running (then this turn is skipped); questions are answered throughout."""
+        if self.running is not None:
+            log.info("scheduled sync skipped: a reindex is running")
+            return None
+        self.running = SCHEDULED
+        loop = asyncio.get_running_loop()
+        try:
+            report = await loop.run_in_executor(
+                self.bot.build_pool, lambda: sync_once(self.bot.engine, self.stopping.is_set)
+            )
+        except NewsdeskError as exc:
+            log.warning("scheduled sync failed: %s", exc)
+            return None
+        except Exception:
+            log.exception("scheduled sync failed")
+            return None
+        finally:
+            self.running = None
+        if report is not None:
+            self.last_build = (report, time.time())
+            self.bot.dispatch("index_updated")
+        return report
 
     def roots(self) -> list[Path]:
         """Where /reindex may read: bot.reindex_roots, else only the registered sources."""
@@ -133,9 +203,10 @@ class AdminCog(commands.Cog):
                 await tell(interaction, render.inert(str(exc)))
                 return
         if self.running is not None:
+            what = "A sync" if self.running == SCHEDULED else "A reindex"
             await tell(
                 interaction,
-                f"A reindex is already running (started by {self.running}). "
+                f"{what} is already running (started by {self.running}). "
                 "Try again when it has finished.",
             )
             return
@@ -165,8 +236,11 @@ class AdminCog(commands.Cog):
         paths = [a.path for a in rows]
         report, at = self.last_build or (None, 0.0)
         skipped = [p for p, _ in report.skipped] if report else []
+        synced = {s.location: s for s in engine.web_sources()}
         sources = [
-            (PurePath(loc).name or loc, source_health(loc, paths, skipped))
+            (url_name(loc), url_health(synced[loc]))
+            if loc in synced
+            else (PurePath(loc).name or loc, source_health(loc, paths, skipped))
             for loc in engine.inputs()
         ]
         e, m = engine.embedder, engine.config.model

@@ -38,11 +38,15 @@ __all__ = [
     "QueryError",
     "SourceError",
     "SourceMissingError",
+    "SourceSync",
     "default_data_dir",
     "evaluate",
     "load",
     "load_qa",
+    "parse_every",
     "parse_iso_date",
+    "sync_once",
+    "watch",
 ]
 
 # name -> the module that defines it (imported on first use)
@@ -53,8 +57,10 @@ _EXPORTS = {
     ),
     **dict.fromkeys(("evaluate", "load_qa"), "index.evaluation"),
     **dict.fromkeys(
-        ("Answer", "Hit", "Citation", "IndexedArticle", "BuildReport", "Progress"), "index.models"
+        ("Answer", "Hit", "Citation", "IndexedArticle", "BuildReport", "Progress", "SourceSync"),
+        "index.models",
     ),
+    **dict.fromkeys(("parse_every", "sync_once", "watch"), "index.web.schedule"),
     **dict.fromkeys(
         (
             "NewsdeskError",
@@ -106,4 +112,5 @@ if TYPE_CHECKING:  # for type checkers and editors: the same names, imported eag
         SourceMissingError,
     )
     from .evaluation import evaluate, load_qa
-    from .models import Answer, BuildReport, Citation, Hit, IndexedArticle, Progress
+    from .models import Answer, BuildReport, Citation, Hit, IndexedArticle, Progress, SourceSync
+    from .web.schedule import parse_every, sync_once, watch

@@ -13,7 +13,7 @@ import logging
 import os
 import shutil
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict
 from pathlib import Path
 
@@ -26,7 +26,7 @@ from .errors import BuildInterrupted, BuildLockedError, MassRemovalError
 from .ingest.articles import prepare
 from .ingest.passages import make_passages
 from .ingest.sources import read_sources
-from .inputs import InputPlan, plan_inputs
+from .inputs import InputPlan, is_url, plan_inputs
 from .models import Article, BuildReport, Document, Passage, Progress
 from .retrieve import vectors
 from .retrieve.lexical import Lexical
@@ -93,24 +93,30 @@ def build(
     allow_removal: bool = False,
     progress: Progress | None = None,
     lock_timeout: float = 0,
+    scheduled: bool = False,
+    stop: Callable[[], bool] | None = None,
 ) -> BuildReport:
     """Bring the index in `config.data_path` up to date with its registered inputs.
 
     `add` registers more inputs, `remove` unregisters inputs and drops their articles.
     Nothing changes when an input is missing, or when the build would remove more than
     half of the index without `allow_removal` (an unmounted drive must not empty it).
+    URL inputs are synced (index.web.sync): `scheduled` leaves failing ones to their
+    backoff, and `stop()`, asked between fetched articles, ends the sync early (what was
+    fetched is indexed).
     """
     data_dir = config.data_path
+    web = {"scheduled": scheduled, "stop": stop}
     try:
         with writer_lock(data_dir, lock_timeout):
-            return _build_locked(config, embedder, add, remove, allow_removal, progress)
+            return _build_locked(config, embedder, add, remove, allow_removal, progress, web)
     except Timeout:
         raise BuildLockedError(
             f"another build is running on {data_dir} (lock {data_dir / 'build.lock'})"
         ) from None
 
 
-def _build_locked(config, embedder, add, remove, allow_removal, progress) -> BuildReport:
+def _build_locked(config, embedder, add, remove, allow_removal, progress, web) -> BuildReport:
     t0 = time.perf_counter()
     progress = progress or (lambda stage, done, total: None)
     data_dir = config.data_path
@@ -126,15 +132,30 @@ def _build_locked(config, embedder, add, remove, allow_removal, progress) -> Bui
         live = store.live_articles(conn, gen)
         plan = plan_inputs(conn, config, add, remove, legacy=gen > 0 and bool(live))
         progress("reading", 0, 0)
-        read = read_sources([Path(loc) for loc in plan.read], config.index.max_file_bytes)
-        report = BuildReport(skipped=read.skipped, generation=gen)
+        urls = [loc for loc in plan.read if is_url(loc)]
+        files = [Path(loc) for loc in plan.read if not is_url(loc)]
+        read = read_sources(files, config.index.max_file_bytes)
+        read_from_files = bool(read.documents)
+        synced = _sync_urls(conn, config, urls, live, web)
+        read.documents += synced.documents
+        read.skipped += synced.skipped
+        report = BuildReport(skipped=read.skipped, generation=gen, web=synced.syncs)
         docs = _dedupe(read.documents)
-        if plan.read and not docs and not plan.removed:
+        if plan.read and not docs and not plan.removed and (not urls or gen == 0):
             log.warning("no article could be read from %s: nothing changed", ", ".join(plan.read))
+            _store_syncs(conn, synced.syncs)
             report.seconds = time.perf_counter() - t0
             return report
         gone = plan.to_remove(live, docs, read.skipped)
+        if files and not read_from_files and not plan.removed:
+            gone = []  # no article read from the files (feeds alone answered): none dropped
+        aged = _aged(conn, config, gen, urls, set(gone))
         _check_removal(plan, live, gone, allow_removal)
+        gone += aged
+        # What a URL input showed before and not now stays indexed, unchanged.
+        report.unchanged += sum(
+            1 for k, v in live.items() if is_url(v[3]) and k not in docs and k not in gone
+        )
 
         sig = signature(config, embedder)
         same_pipeline = store.get_meta(conn, "signature") == sig
@@ -160,6 +181,7 @@ def _build_locked(config, embedder, add, remove, allow_removal, progress) -> Bui
         if not todo and not gone and gen > 0 and _generation_intact(conn, data_dir, gen):
             with store.transaction(conn):
                 plan.commit(conn)
+                store.save_web_sources(conn, synced.syncs)
                 if recleaned:  # nothing changed under the new cleaning: say so once
                     store.set_meta(conn, "cleaning", CLEANING_VERSION)
             report.seconds = time.perf_counter() - t0
@@ -222,6 +244,7 @@ def _build_locked(config, embedder, add, remove, allow_removal, progress) -> Bui
             if retired:
                 store.retire_articles(conn, retired, new_gen)
             plan.commit(conn)
+            store.save_web_sources(conn, synced.syncs)
             store.clear_staged(conn)
             store.set_meta(conn, "current_gen", str(new_gen))
             store.set_meta(conn, "signature", sig)
@@ -242,6 +265,33 @@ def _build_locked(config, embedder, add, remove, allow_removal, progress) -> Bui
         raise BuildInterrupted(gen, staged_now[0]) from None
     finally:
         conn.close()
+
+
+def _sync_urls(conn, config: Config, urls: list[str], live: dict, web: dict):
+    """The URL inputs' documents, fetched now."""
+    from .web.sync import WebRead, sync_sources
+
+    if not urls:
+        return WebRead()
+    return sync_sources(config, urls, store.web_sources(conn), set(live), **web)
+
+
+def _store_syncs(conn, syncs) -> None:
+    if syncs:
+        with store.transaction(conn):
+            store.save_web_sources(conn, syncs)
+
+
+def _aged(conn, config: Config, gen: int, urls: list[str], gone: set[str]) -> list[str]:
+    """Articles of URL inputs past web.max_age_days: retired by age, not by their
+    sources, so they never count as a mass removal."""
+    days = config.web.max_age_days
+    if not days or not urls:
+        return []
+    import datetime as dt
+
+    cutoff = (dt.date.today() - dt.timedelta(days=days)).isoformat()
+    return [k for k in store.published_before(conn, gen, urls, cutoff) if k not in gone]
 
 
 def _check_removal(plan: InputPlan, live: dict, gone: list[str], allow: bool) -> None:

@@ -95,6 +95,21 @@ class BotConfig:
 
 
 @dataclass
+class WebConfig:
+    sync_every_minutes: float = 30.0  # the bot's background sync (0 = off); `watch`'s default
+    max_age_days: int = 0  # articles from URL sources published longer ago retire; 0 = never
+    timeout_seconds: float = 20.0  # for a whole response, first byte to last
+    max_body_bytes: int = 10_000_000  # per response, as decompressed
+    host_delay_seconds: float = 1.0  # pause between two requests to one host
+    retries: int = 2  # more tries after a 5xx or 429
+    retry_backoff_seconds: float = 2.0  # first pause before a retry (doubles), without Retry-After
+    max_retry_after_seconds: float = 120.0  # a longer Retry-After waits for the next sync
+    max_pages_per_sync: int = 200  # new article pages fetched per source in one sync
+    failure_backoff_minutes: float = 15.0  # a failing source waits this, doubling, up to a day
+    allow_hosts: list[str] = field(default_factory=list)  # hosts that may be non-public
+
+
+@dataclass
 class Config:
     data_dir: str = ""  # empty = $XDG_DATA_HOME/newsdesk
     sources: list[str] = field(default_factory=list)  # empty = shipped sample coverage
@@ -103,6 +118,7 @@ class Config:
     search: SearchConfig = field(default_factory=SearchConfig)
     index: IndexConfig = field(default_factory=IndexConfig)
     bot: BotConfig = field(default_factory=BotConfig)
+    web: WebConfig = field(default_factory=WebConfig)
 
     @property
     def data_path(self) -> Path:
@@ -193,6 +209,9 @@ def from_dict(data: dict) -> Config:
         raise ConfigError("config key 'passages.max_words' must be >= passages.target_words")
     if config.search.top_k < 1:
         raise ConfigError("config key 'search.top_k' must be at least 1")
+    for key in ("timeout_seconds", "max_body_bytes", "max_pages_per_sync"):
+        if not getattr(config.web, key) > 0:
+            raise ConfigError(f"config key 'web.{key}' must be more than 0")
     return config
 
 

@@ -13,7 +13,7 @@ import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -22,11 +22,11 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from . import store
+from . import models, store
 from .build import build
 from .config import SEARCH_MODES, Config
 from .errors import IndexEmptyError, IndexMissingError, QueryError
-from .inputs import location
+from .inputs import configured_inputs, is_url
 from .models import Answer, BuildReport, Citation, Hit, IndexedArticle, Progress
 from .retrieve import fusion, vectors
 from .retrieve.fusion import Fusion
@@ -210,11 +210,15 @@ class Engine:
         allow_removal: bool = False,
         progress: Progress | None = None,
         lock_timeout: float = 0,
+        scheduled: bool = False,
+        stop: Callable[[], bool] | None = None,
     ) -> BuildReport:
-        """Refresh the registered inputs, registering `add` and dropping `remove` first."""
+        """Refresh the registered inputs, registering `add` and dropping `remove` first;
+        URL inputs are synced (`scheduled` and `stop`: see index.build.build)."""
         report = build(
             self.config, self.embedder, add, remove,
             allow_removal=allow_removal, progress=progress, lock_timeout=lock_timeout,
+            scheduled=scheduled, stop=stop,
         )  # fmt: skip
         self._checked = 0.0
         if store.current_generation(self._conn()) > 0:
@@ -227,7 +231,18 @@ class Engine:
             registered = store.registered_inputs(self._conn())[0]
         except IndexMissingError:
             registered = []
-        return registered or [location(p) for p in self.config.source_paths]
+        return registered or configured_inputs(self.config)
+
+    def web_sources(self) -> list[models.SourceSync]:
+        """The last sync of each registered URL input (a never-synced one: empty)."""
+        urls = [loc for loc in self.inputs() if is_url(loc)]
+        if not urls:
+            return []
+        try:
+            synced = store.web_sources(self._conn())
+        except (IndexMissingError, sqlite3.OperationalError):  # no sync has written one yet
+            synced = {}
+        return [synced.get(loc) or models.SourceSync(loc) for loc in urls]
 
     # --- asking ------------------------------------------------------------------------
 

@@ -16,17 +16,36 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import store
-from .config import Config
+from .config import SAMPLE_CORPUS, Config
 from .errors import SourceError, SourceMissingError
 
 
+def is_url(source: Path | str) -> bool:
+    """True for a feed, sitemap or page given by URL (http or https) rather than a path."""
+    return isinstance(source, str) and source.strip().lower().startswith(("http://", "https://"))
+
+
 def location(source: Path | str) -> str:
-    """How an input is stored: its absolute path (symlinks resolved)."""
+    """How an input is stored: a URL as given (scheme and host in lower case), a path as
+    its absolute path (symlinks resolved)."""
+    if is_url(source):
+        from urllib.parse import urlsplit, urlunsplit
+
+        parts = urlsplit(str(source).strip())
+        return urlunsplit(parts._replace(scheme=parts.scheme.lower(), netloc=parts.netloc.lower()))
     return str(Path(source).expanduser().resolve())
 
 
+def configured_inputs(config: Config) -> list[str]:
+    """The locations of the config's sources (the shipped sample when it names none)."""
+    return [location(s) for s in config.sources] or [location(SAMPLE_CORPUS)]
+
+
 def is_under(path: str, loc: str) -> bool:
-    """True when the article file `path` is `loc` or lies inside the folder `loc`."""
+    """True when the article file `path` is `loc` or lies inside the folder `loc` (an
+    article of a URL input has the URL as its path: only equal counts)."""
+    if is_url(loc) or is_url(path):
+        return path == loc
     return path == loc or path.startswith(loc.rstrip(os.sep) + os.sep)
 
 
@@ -48,7 +67,9 @@ class InputPlan:
         An article goes when its input was removed, or when its input was read and the
         article is no longer in it. A file that was skipped this time (unreadable, a
         reader missing) keeps its articles: a read error never deletes what was indexed.
+        A URL input is a window (a feed shows its latest entries): what leaves it stays.
         """
+        files = [loc for loc in self.read if not is_url(loc)]
         kept_files = {p.split("#", 1)[0] for p, _ in skipped}
         gone = []
         for key, (_, _, _, path) in live.items():
@@ -56,9 +77,9 @@ class InputPlan:
                 continue
             if self.removed_by_request(path):
                 gone.append(key)
-            elif path in kept_files:
+            elif path in kept_files or is_url(path):
                 continue
-            elif self.legacy or any(is_under(path, loc) for loc in self.read):
+            elif self.legacy or any(is_under(path, loc) for loc in files):
                 gone.append(key)
         return gone
 
@@ -82,7 +103,7 @@ def plan_inputs(
     registered, unregistered = store.registered_inputs(conn)
     legacy = legacy and not registered and not unregistered
     if config.sources or not (registered or unregistered or add):
-        configured = [location(p) for p in config.source_paths]
+        configured = configured_inputs(config)
     else:  # the shipped sample is the default only of an index that has nothing else
         configured = []
     new = [loc for loc in configured if loc not in registered and loc not in unregistered]
@@ -99,7 +120,7 @@ def plan_inputs(
     ]
     # An input inside another (a file of a registered folder) is read once, as part of it.
     read = [loc for loc in candidates if not any(o != loc and is_under(loc, o) for o in candidates)]
-    missing = [loc for loc in read if not os.path.exists(loc)]
+    missing = [loc for loc in read if not is_url(loc) and not os.path.exists(loc)]
     if missing:
         registered_missing = [m for m in missing if m in registered]
         hint = (

@@ -115,6 +115,33 @@ class Answer:
 
 
 @dataclass(slots=True)
+class SourceSync:
+    """A URL source's last sync: what is stored between syncs (its validators, failures,
+    when to try again) and what /status and the build report show."""
+
+    location: str
+    kind: str = ""  # feed | sitemap | page, as the last answer was read
+    etag: str = ""
+    last_modified: str = ""
+    last_sync: float = 0.0  # Unix time of the last attempt
+    last_ok: float = 0.0  # of the last one that worked
+    new_articles: int = 0  # articles the last sync added
+    requests: int = 0  # HTTP requests the last sync made for it (robots.txt included)
+    pages: int = 0  # article pages among them
+    not_modified: bool = False  # the last answer was 304: nothing read
+    last_error: str = ""
+    failures: int = 0  # consecutive failed syncs
+    next_try: float = 0.0  # a failing source is not tried by the scheduler before this
+
+    def as_dict(self) -> dict:
+        return {
+            "location": self.location, "kind": self.kind, "new_articles": self.new_articles,
+            "requests": self.requests, "pages": self.pages, "not_modified": self.not_modified,
+            "error": self.last_error, "failures": self.failures,
+        }  # fmt: skip
+
+
+@dataclass(slots=True)
 class BuildReport:
     added: int = 0
     changed: int = 0
@@ -124,8 +151,10 @@ class BuildReport:
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
     generation: int = 0
     seconds: float = 0.0
+    web: list[SourceSync] = field(default_factory=list)  # the URL sources synced
 
     def as_dict(self) -> dict:
+        web = {"web": [s.as_dict() for s in self.web]} if self.web else {}
         return {
             "added": self.added,
             "changed": self.changed,
@@ -135,4 +164,5 @@ class BuildReport:
             "skipped": [{"path": p, "reason": r} for p, r in self.skipped],
             "generation": self.generation,
             "seconds": round(self.seconds, 3),
+            **web,
         }

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .models import IndexedArticle
+from .models import IndexedArticle, SourceSync
 
 DB_NAME = "newsdesk.sqlite"
 
@@ -65,6 +65,23 @@ CREATE TABLE IF NOT EXISTS inputs (
     location TEXT PRIMARY KEY,
     added_at TEXT NOT NULL DEFAULT (datetime('now')),
     removed_at TEXT
+);
+-- Each URL input's last sync: validators for conditional GET, failures and backoff.
+-- Written after the build that used it commits, so a crash never skips an entry.
+CREATE TABLE IF NOT EXISTS web_sources (
+    location TEXT PRIMARY KEY,
+    kind TEXT NOT NULL DEFAULT '',
+    etag TEXT NOT NULL DEFAULT '',
+    last_modified TEXT NOT NULL DEFAULT '',
+    last_sync REAL NOT NULL DEFAULT 0,
+    last_ok REAL NOT NULL DEFAULT 0,
+    new_articles INTEGER NOT NULL DEFAULT 0,
+    requests INTEGER NOT NULL DEFAULT 0,
+    pages INTEGER NOT NULL DEFAULT 0,
+    not_modified INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT NOT NULL DEFAULT '',
+    failures INTEGER NOT NULL DEFAULT 0,
+    next_try REAL NOT NULL DEFAULT 0
 );
 -- Passages embedded by a build that did not finish, keyed by what they were made from,
 -- so the next build reuses them instead of embedding again. Never read by queries.
@@ -148,6 +165,42 @@ def unregister_inputs(conn: sqlite3.Connection, locations: Iterable[str]) -> Non
         " ON CONFLICT(location) DO UPDATE SET removed_at = datetime('now')",
         [(loc,) for loc in locations],
     )
+
+
+_WEB_COLS = (
+    "location, kind, etag, last_modified, last_sync, last_ok, new_articles, requests, pages,"
+    " not_modified, last_error, failures, next_try"
+)
+
+
+def web_sources(conn: sqlite3.Connection) -> dict[str, SourceSync]:
+    """location -> its last sync, for every URL input ever synced."""
+    rows = conn.execute(f"SELECT {_WEB_COLS} FROM web_sources")
+    return {r[0]: SourceSync(*r[:9], bool(r[9]), *r[10:]) for r in rows}
+
+
+def save_web_sources(conn: sqlite3.Connection, syncs: Iterable[SourceSync]) -> None:
+    rows = [
+        (s.location, s.kind, s.etag, s.last_modified, s.last_sync, s.last_ok,
+         s.new_articles, s.requests, s.pages, int(s.not_modified), s.last_error,
+         s.failures, s.next_try)
+        for s in syncs
+    ]  # fmt: skip
+    marks = ", ".join("?" * 13)
+    conn.executemany(f"INSERT OR REPLACE INTO web_sources ({_WEB_COLS}) VALUES ({marks})", rows)
+
+
+def published_before(
+    conn: sqlite3.Connection, gen: int, paths: Iterable[str], day: str
+) -> list[str]:
+    """Keys of live articles read from `paths` and published before `day` (ISO); an
+    undated article is never among them."""
+    rows = conn.execute(
+        f"SELECT a.key FROM articles a WHERE {LIVE} AND a.published != ''"
+        " AND a.published < :day AND a.path IN (SELECT value FROM json_each(:paths))",
+        {"gen": gen, "day": day, "paths": json.dumps(list(paths))},
+    )
+    return [r[0] for r in rows]
 
 
 def stage(conn: sqlite3.Connection, rows: Iterable[tuple]) -> None:

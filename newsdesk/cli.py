@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import signal
@@ -20,6 +21,7 @@ from index import (
     QueryError,
     SourceError,
     load,
+    parse_every,
 )
 
 from . import output
@@ -72,6 +74,13 @@ def _top_k(text: str) -> int:
     if not 1 <= k <= MAX_K:
         raise argparse.ArgumentTypeError(f"must be a whole number from 1 to {MAX_K}, got {text!r}")
     return k
+
+
+def _interval(text: str) -> float:
+    try:
+        return parse_every(text)
+    except NewsdeskError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _iso_date(text: str) -> str:
@@ -135,9 +144,10 @@ def _parser() -> argparse.ArgumentParser:
         "--source",
         action="append",
         default=[],
-        metavar="PATH",
-        help="register a file or folder and index it with the others (repeatable);"
-        " reads .txt .html .md .json .jsonl and .xml/.rss/.atom feeds",
+        metavar="PATH|URL",
+        help="register a file or folder, or the URL of a feed, a sitemap or an article, and"
+        " index it with the others (repeatable); reads .txt .html .md .json .jsonl and"
+        " .xml/.rss/.atom feeds",
     )
     ix.add_argument(
         "--remove",
@@ -257,6 +267,24 @@ def _parser() -> argparse.ArgumentParser:
     )
     fb.add_argument("--json", action="store_true", help="print the votes as a JSON list")
 
+    wt = sub.add_parser(
+        "watch",
+        help="sync the registered sources on a schedule (feeds and sites by URL)",
+        description="Bring the index up to date now and then every interval, as the bot does"
+        " in the background: new feed entries and sitemap pages are fetched and indexed, a"
+        " source that keeps failing is left alone for longer each time. Questions can be"
+        " answered from the index throughout. SIGTERM or Ctrl-C stops it between articles"
+        " (what was fetched is indexed first; a second one stops that too).",
+    )
+    wt.add_argument(
+        "--every",
+        type=_interval,
+        metavar="INTERVAL",
+        help="time between syncs: 90s, 15m, 2h, 1d (default: the config's"
+        " web.sync_every_minutes, 30m)",
+    )
+    wt.add_argument("--json", action="store_true", help="print each sync's counts as a JSON line")
+
     sub.add_parser(
         "run",
         help="start the Discord bot",
@@ -335,9 +363,42 @@ def cmd_index(args, config: Config, console: Console) -> int:
         print(output.dumps(report.as_dict()))
     else:
         output.print_report(console, report)
-    if not (report.added + report.changed + report.unchanged) and not args.remove:
+    synced = any(not s.last_error for s in report.web)
+    if not (report.added + report.changed + report.unchanged) and not args.remove and not synced:
         print_error("no article could be read from the sources")
         return 1
+    return 0
+
+
+def cmd_watch(args, config: Config, console: Console) -> int:
+    import threading
+
+    from index import Engine, watch
+
+    every = args.every or config.web.sync_every_minutes * 60
+    if every <= 0:
+        raise NewsdeskError("web.sync_every_minutes is 0 (off): give --every, like --every 15m")
+    stop = threading.Event()
+
+    def on_signal(signum, frame) -> None:
+        if stop.is_set():  # asked twice: stop the build too (what is embedded is kept)
+            raise KeyboardInterrupt
+        log.warning("stopping after the article being fetched")
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+
+    def on_report(report) -> None:
+        if args.json:  # one line a sync, for a log or `jq`
+            print(json.dumps(report.as_dict(), ensure_ascii=False), flush=True)
+        else:
+            output.print_report(console, report)
+
+    engine = Engine(config)
+    engine.load()
+    log.info("syncing %s every %.0f s", ", ".join(engine.inputs()), every)
+    watch(engine, every, stop, on_report)
     return 0
 
 
@@ -437,5 +498,6 @@ COMMANDS = {
     "sources": cmd_sources,
     "eval": cmd_eval,
     "feedback": cmd_feedback,
+    "watch": cmd_watch,
     "run": cmd_run,
 }

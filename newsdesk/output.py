@@ -81,6 +81,15 @@ def print_report(console: Console, report: BuildReport) -> None:
     )
     for path, reason in report.skipped:
         console.print(f"  skipped {escape(path)}: {escape(reason)}", style="yellow")
+    for s in report.web:
+        if s.last_error:
+            line = (
+                f"  {escape(s.location)}: {escape(s.last_error)} ({s.failures} failures in a row)"
+            )
+            console.print(line, style="red")
+        else:
+            what = "not modified" if s.not_modified else f"{s.new_articles} new, {s.pages} pages"
+            console.print(f"  {escape(s.location)}: {what}, {s.requests} requests")
 
 
 def article_dict(a: IndexedArticle) -> dict:

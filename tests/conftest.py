@@ -19,7 +19,7 @@ from tests.helpers import make_config
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 
 # The bot's end-to-end fixtures (a fake Discord, bots on real indexes) live with its tests.
-pytest_plugins = ["tests.bot.fixtures"]
+pytest_plugins = ["tests.bot.fixtures", "tests.web.fixtures"]
 
 
 @pytest.fixture(scope="session")
