@@ -33,12 +33,10 @@ sys.path.insert(0, str(ROOT))
 from index.config import Config  # noqa: E402
 from index.engine import Engine  # noqa: E402
 from index.evaluation import evaluate, load_qa  # noqa: E402
-from index.retrieve.fusion import FEATURES, Fusion, Refusal  # noqa: E402
+from index.retrieve.fusion import FEATURES, Fusion  # noqa: E402
 
 L2 = (0.01, 0.03, 0.1, 0.3)
-# The refusal threshold is set so that this share of the training month's answerable
-# questions is refused: below the issue's 2%, so the held-out month stays within it.
-FALSE_REFUSAL_FIT = 0.01  # candidates for the regularisation, chosen by held-out merit
+# candidates for the regularisation, chosen by held-out merit
 
 
 def fold_of(qa) -> str:
@@ -75,31 +73,6 @@ def labelled(engine, items):
         if y.any():
             out.append((c.features, y))
     return out
-
-
-def logistic_loss(wb, x, y, l2):
-    z = x @ wb[:-1] + wb[-1]
-    p = 1 / (1 + np.exp(-z))
-    eps = 1e-12
-    loss = -np.mean(y * np.log(p + eps) + (1 - y) * np.log(1 - p + eps)) + l2 * wb[:-1] @ wb[:-1]
-    g = (p - y) / len(y)
-    return loss, np.r_[x.T @ g + 2 * l2 * wb[:-1], g.sum()]
-
-
-def fit_refusal(engine, weights, answerable, unanswerable, max_false=FALSE_REFUSAL_FIT):
-    """A logistic decision over the question features (answerable = 1), its bias then
-    moved so that at most `max_false` of the answerable training questions are refused."""
-    feats = {
-        id(q): engine.candidates(q.question, as_of=q.as_of).question_features(weights)
-        for q in [*answerable, *unanswerable]
-    }
-    xa = np.array([feats[id(q)] for q in answerable])
-    xu = np.array([feats[id(q)] for q in unanswerable])
-    x, y = np.vstack([xa, xu]), np.r_[np.ones(len(xa)), np.zeros(len(xu))]
-    res = minimize(logistic_loss, np.zeros(x.shape[1] + 1), args=(x, y, 1e-3), jac=True)
-    w, b = res.x[:-1], res.x[-1]
-    margin = np.sort(xa @ w + b)[int(max_false * len(xa))]
-    return Refusal(w, float(b - margin))
 
 
 def held_out(engine, items, fusion: Fusion | None) -> dict:
@@ -149,9 +122,8 @@ def main() -> None:
         row = {}
         for fit_on, test_on in (("A", "B"), ("B", "A")):
             w = fit(data[fit_on], l2)
-            refusal = fit_refusal(engine, w, folds[fit_on], ufolds[fit_on])
             row[f"{fit_on}->{test_on}"] = held_out(
-                engine, folds[test_on] + ufolds[test_on], Fusion(w, refusal=refusal)
+                engine, folds[test_on] + ufolds[test_on], Fusion(w)
             )
         report["learned"][str(l2)] = row
         print(f"l2={l2}", flush=True)
@@ -168,11 +140,10 @@ def main() -> None:
     report["chosen_l2"] = best
     if args.write:
         w = fit(data["A"] + data["B"], best)
-        refusal = fit_refusal(engine, w, items, unans)
         head = subprocess.run(
             ["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True, text=True
         ).stdout.strip()
-        shipped = Fusion(w, refusal=refusal).to_dict() | {
+        shipped = Fusion(w).to_dict() | {
             "provenance": {
                 "fitted_by": "bench/train_fusion.py",
                 "questions": str(args.qa.name),

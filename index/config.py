@@ -107,6 +107,7 @@ class WebConfig:
     max_pages_per_sync: int = 200  # new article pages fetched per source in one sync
     failure_backoff_minutes: float = 15.0  # a failing source waits this, doubling, up to a day
     allow_hosts: list[str] = field(default_factory=list)  # hosts that may be non-public
+    contact: str = ""  # a URL or email for sites to reach the operator, in the User-Agent
 
 
 @dataclass

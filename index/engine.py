@@ -64,11 +64,6 @@ class Candidates:
     sentence_sims: dict[int, np.ndarray]
     features: np.ndarray
 
-    def question_features(self, weights: np.ndarray) -> np.ndarray:
-        """The evidence that the coverage answers the question at all (fusion.py)."""
-        relevance = np.array([self.relevance[p] for p in self.ids])
-        return fusion.question_features(self.features, weights, relevance)
-
 
 @dataclass(frozen=True)
 class Snapshot:
@@ -332,13 +327,10 @@ class Engine:
             )
             if len(hits) == k:
                 break
-        refusal = self.fusion.refusal if learned else None
-        if not hits:
-            covered = False
-        elif refusal is not None:
-            covered = refusal.covered(pool.question_features(self.fusion.weights))
-        else:
-            covered = hits[0].score >= sc.min_score
+        # Covered when some candidate is relevant enough: the fused order may put a
+        # passage of lower relevance first (the lead that names the answer), and that
+        # must not turn a covered question into a refusal.
+        covered = bool(hits) and max(pool.relevance.values()) >= sc.min_score
         return Answer(pool.question, covered, hits, pool.mode)
 
     def candidates(

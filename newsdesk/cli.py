@@ -8,6 +8,7 @@ import logging
 import os
 import signal
 import sys
+from datetime import date
 from pathlib import Path
 
 from rich.console import Console
@@ -84,8 +85,6 @@ def _interval(text: str) -> float:
 
 
 def _iso_date(text: str) -> str:
-    from datetime import date
-
     try:
         return date.fromisoformat(text.strip()).isoformat()
     except ValueError:
@@ -202,6 +201,13 @@ def _parser() -> argparse.ArgumentParser:
         type=_iso_date,
         metavar="YYYY-MM-DD",
         help="only articles published on or before this date (undated articles are left out)",
+    )
+    ask.add_argument(
+        "--as-of",
+        type=_iso_date,
+        metavar="YYYY-MM-DD",
+        help="the day the question is asked, for the ranking's soft preference for recent "
+        "articles (default: today; give an archive's last day to ask about its time)",
     )
     ask.add_argument("--json", action="store_true", help="print the answer as one JSON document")
 
@@ -413,6 +419,7 @@ def cmd_ask(args, config: Config, console: Console) -> int:
         outlets=args.outlet,
         since=args.since,
         until=args.until,
+        as_of=date.fromisoformat(args.as_of) if args.as_of else None,
     )
     if args.json:
         print(output.dumps(output.answer_dict(answer)))

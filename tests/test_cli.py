@@ -362,3 +362,11 @@ def test_config_errors_suggest_the_nearest_key(tmp_path):
     with pytest.raises(ConfigError) as exc:
         config_mod.load(path)
     assert str(exc.value) == f"{path}: unknown config key 'search.whatever'"
+
+
+def test_ask_takes_the_day_it_is_asked(run, capsys, tmp_path):
+    code, out, _ = run("--data-dir", str(tmp_path), "ask", "Who did Shoigu meet?", "--as-of",
+                       "2025-03-01", "--json")  # fmt: skip
+    assert code == 0 and json.loads(out)["covered"]
+    err = refused(capsys, "--data-dir", str(tmp_path), "ask", "Wang Yi", "--as-of", "soon")
+    assert "argument --as-of: must be a date like 2025-02-28, got 'soon'" in err

@@ -147,22 +147,17 @@ class Fusion:
 
     weights: np.ndarray
     source: str = ""
-    refusal: Refusal | None = None  # None: the min_score rule decides what is covered
 
     def score(self, x: np.ndarray) -> np.ndarray:
         return x @ self.weights
 
     @classmethod
     def from_dict(cls, data: dict, source: str = "") -> Fusion:
-        refusal = Refusal.from_dict(data["refusal"]) if "refusal" in data else None
-        return cls(_named(data.get("weights", {}), FEATURES, "fusion"), source, refusal)
+        return cls(_named(data.get("weights", {}), FEATURES, "fusion"), source)
 
     def to_dict(self) -> dict:
         named = zip(FEATURES, self.weights, strict=True)
-        out: dict = {"weights": {f: round(float(v), 4) for f, v in named}}
-        if self.refusal is not None:
-            out["refusal"] = self.refusal.to_dict()
-        return out
+        return {"weights": {f: round(float(v), 4) for f, v in named}}
 
 
 def _named(given: dict, names: tuple[str, ...], what: str) -> np.ndarray:
@@ -189,61 +184,3 @@ def age_in_days(published: str, as_of_ordinal: int | None) -> float:
         return float(as_of_ordinal - date.fromisoformat(published[:10]).toordinal())
     except ValueError:
         return math.nan
-
-
-# --- is the question covered at all? ---------------------------------------------------
-
-QUESTION_FEATURES = (
-    "top_score_without_recency",  # the best fusion score, recency left out
-    "best_sentence_cos",
-    "best_passage_cos",
-    "best_coverage",  # the most of the question's terms one passage holds
-    "top_relevance",  # calibrated relevance of the best candidate
-)
-# Left out on purpose: recency (an archive, or undated pages, would be refused for their
-# age alone) and raw BM25 scores or score gaps (they scale with the corpus and the pool,
-# so a decision fitted on one corpus would not hold on another: measured, the sample
-# coverage's questions were all refused by a decision that used them).
-_RECENCY = [FEATURES.index("recent_2w"), FEATURES.index("recent_3m")]
-
-
-def question_features(x: np.ndarray, weights: np.ndarray, relevance: np.ndarray) -> np.ndarray:
-    """One question's evidence that its coverage holds an answer, from its candidates'
-    feature matrix `x`, the fusion `weights` and the candidates' calibrated relevance."""
-    if not len(x):
-        return np.zeros(len(QUESTION_FEATURES))
-    plain = weights.copy()
-    plain[_RECENCY] = 0.0
-    best = int(np.argmax(x @ weights))
-    return np.array(
-        [
-            float((x @ plain).max()),
-            x[:, FEATURES.index("sentence_cos")].max(),
-            x[:, FEATURES.index("passage_cos")].max(),
-            x[:, FEATURES.index("coverage")].max(),
-            relevance[best],
-        ]
-    )
-
-
-@dataclass(frozen=True)
-class Refusal:
-    """A linear decision over QUESTION_FEATURES: covered when `weights @ f + bias >= 0`."""
-
-    weights: np.ndarray
-    bias: float
-
-    def covered(self, f: np.ndarray) -> bool:
-        return bool(self.weights @ f + self.bias >= 0)
-
-    @classmethod
-    def from_dict(cls, data: dict) -> Refusal:
-        w = _named(data.get("weights", {}), QUESTION_FEATURES, "refusal")
-        bias = float(data.get("bias", 0.0))
-        if not math.isfinite(bias):
-            raise ValueError("the refusal bias must be a finite number")
-        return cls(w, bias)
-
-    def to_dict(self) -> dict:
-        named = zip(QUESTION_FEATURES, self.weights, strict=True)
-        return {"weights": {f: round(float(v), 4) for f, v in named}, "bias": round(self.bias, 4)}

@@ -28,21 +28,23 @@ log = logging.getLogger(__name__)
 
 MAX_REDIRECTS = 5
 REDIRECTS = (301, 302, 303, 307, 308)
-PROJECT_URL = "https://github.com/newsdesk/newsdesk"
 ACCEPT = (
     "text/html, application/xhtml+xml, application/rss+xml, application/atom+xml,"
     " application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
 )
 
 
-def user_agent() -> str:
+def user_agent(contact: str = "") -> str:
+    """`newsdesk/<version>`, and the operator's contact (web.contact) so a site can reach
+    whoever runs the bot; there is no central project address to send them to."""
     from importlib.metadata import PackageNotFoundError, version
 
     try:
         v = version("newsdesk")
     except PackageNotFoundError:
         v = "dev"
-    return f"newsdesk/{v} (+{PROJECT_URL})"
+    about = f"+{contact}" if contact else "news question-answering bot"
+    return f"newsdesk/{v} ({about})"
 
 
 class FetchError(Exception):
@@ -131,7 +133,7 @@ class Fetcher:
             transport=transport,
             timeout=httpx.Timeout(web.timeout_seconds),
             headers={
-                "User-Agent": user_agent(),
+                "User-Agent": user_agent(web.contact),
                 "Accept": ACCEPT,
                 "Accept-Encoding": "gzip, deflate",
             },

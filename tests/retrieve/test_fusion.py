@@ -7,14 +7,11 @@ import pytest
 
 from index.retrieve.fusion import (
     FEATURES,
-    QUESTION_FEATURES,
     Fusion,
-    Refusal,
     age_in_days,
     features,
     has_number,
     novel_names,
-    question_features,
     question_kind,
     shipped,
 )
@@ -107,19 +104,21 @@ def test_a_possessive_is_the_same_name():
     assert novel_names("Wang Yi met Sergei Lavrov, Wang’s counterpart.", kind) == 2
 
 
-def test_the_refusal_decision_reads_no_recency_and_round_trips():
-    x = np.zeros((2, len(FEATURES)))
-    x[:, FEATURES.index("sentence_cos")] = [0.7, 0.2]
-    x[:, FEATURES.index("recent_2w")] = [1.0, 0.0]
-    weights = np.ones(len(FEATURES))
-    f = question_features(x, weights, np.array([0.6, 0.1]))
-    assert f.shape == (len(QUESTION_FEATURES),)
-    stale = x.copy()
-    stale[:, FEATURES.index("recent_2w")] = 0.0
-    # The same evidence, only older: the refusal sees the same question.
-    assert question_features(stale, weights, np.array([0.6, 0.1])).tolist() == f.tolist()
-    r = Refusal(np.ones(len(QUESTION_FEATURES)), -1.0)
-    assert r.covered(f) and not r.covered(np.zeros(len(QUESTION_FEATURES)))
-    back = Refusal.from_dict(r.to_dict())
-    assert back.bias == -1.0 and back.weights.tolist() == r.weights.tolist()
-    assert shipped().refusal is not None
+def test_the_day_asked_prefers_the_story_of_that_time(engine_factory, tmp_path):
+    from datetime import date
+
+    folder = tmp_path / "news"
+    folder.mkdir()
+    for day, place in (("2024-01-10", "Ashby"), ("2024-06-10", "Fenwick")):
+        (folder / f"{place}.md").write_text(
+            f"---\ntitle: Floods close the valley road\ndate: {day}\n---\n"
+            f"Floods closed the valley road near {place} on Monday, the council said. "
+            "Crews expect to reopen it within a week.\n"
+        )
+    engine = engine_factory([folder])
+    q = "Where did floods close the valley road?"
+    first = {
+        d: engine.ask(q, as_of=date.fromisoformat(d)).hits[0].citation.published
+        for d in ("2024-01-12", "2024-06-12")
+    }
+    assert first == {"2024-01-12": "2024-01-10", "2024-06-12": "2024-06-10"}

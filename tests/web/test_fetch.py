@@ -30,7 +30,14 @@ def test_a_page_arrives_with_a_clear_user_agent(site: Site, fetcher):
         '"v1"',
     )
     ua = site.requests[-1].headers["user-agent"]
-    assert ua.startswith("newsdesk/") and "+http" in ua
+    assert ua.startswith("newsdesk/") and "question-answering bot" in ua
+
+
+def test_the_operators_contact_goes_into_the_user_agent(site: Site):
+    url = site.put("/a", Reply(b"<html>hi</html>"))
+    with Fetcher(web_config(contact="https://example.org/bot")) as f:
+        f.get(url)
+    assert site.requests[-1].headers["user-agent"].endswith("(+https://example.org/bot)")
 
 
 def test_conditional_get_answers_not_modified_without_a_body(site, fetcher):
