@@ -383,8 +383,16 @@ class Engine:
             for pid, s in zip(lex[0].tolist(), lex[1].tolist(), strict=True)
             if pid in rows
         }
-        pcos = np.array([float(rows[p].vector @ qvec) for p in ids])
-        sims = {p: rows[p].sentence_vectors @ qvec for p in ids}
+        # One product for every candidate's passage vector and one for all their
+        # sentences, split back per passage: ~150 small products cost more than two.
+        pcos = np.stack([rows[p].vector for p in ids]) @ qvec if ids else np.zeros(0)
+        counts = [len(rows[p].sentence_vectors) for p in ids]
+        flat = (
+            np.concatenate([rows[p].sentence_vectors for p in ids]) @ qvec
+            if sum(counts)
+            else np.zeros(0)
+        )
+        sims = dict(zip(ids, np.split(flat, np.cumsum(counts)[:-1]), strict=True)) if ids else {}
         scos = np.array([float(sims[p].max()) if len(sims[p]) else 0.0 for p in ids])
         rel = {
             p: relevance(float(pc), float(sc_), sc.sentence_weight)

@@ -92,9 +92,12 @@ class Lexical:
         known = self.ids[rows] == passage_ids
         r = self.retriever
         indices, indptr = r.scores["indices"], r.scores["indptr"]
-        present = [t for t in terms if t in r.vocab_dict]
-        for t in r.get_tokens_ids(present):
-            out += np.isin(rows, indices[indptr[t] : indptr[t + 1]])
+        holds = np.zeros(len(self.ids), dtype=bool)  # reused: set a term's rows, read, clear
+        for t in r.get_tokens_ids([t for t in terms if t in r.vocab_dict]):
+            col = indices[indptr[t] : indptr[t + 1]]
+            holds[col] = True
+            out += holds[rows]
+            holds[col] = False
         return np.where(known, out / len(terms), 0.0)
 
     def search(self, query: str, k: int, allowed: np.ndarray | None = None) -> Ranked:
