@@ -101,6 +101,20 @@ def print_report(res: dict) -> None:
                 f"{r['startup_s']:.2f}", f"{r['rss_bytes'] / 2**20:.0f}", f"{r['index_vs_raw']:.3f}",
             )  # fmt: skip
         console.print(t)
+        ab = [r for r in res["sizes"] if "latency_fusion_ab_ms" in r]
+        if ab:
+            t = Table(title="Learned fusion vs the hand-set blend, interleaved (p50 / p99 ms)")
+            for col in ("passages", "learned", "blend", "learned / blend p50"):
+                t.add_column(col)
+            for r in ab:
+                f = r["latency_fusion_ab_ms"]
+                t.add_row(
+                    f"{r['passages']:,}",
+                    f"{f['learned']['p50']:.1f} / {f['learned']['p99']:.1f}",
+                    f"{f['blend']['p50']:.1f} / {f['blend']['p99']:.1f}",
+                    f"{f['learned']['p50'] / f['blend']['p50']:.2f}",
+                )
+            console.print(t)
     ox = res.get("onnx")
     if ox and "skipped" not in ox:
         t = Table(

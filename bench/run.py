@@ -259,6 +259,9 @@ def bench_size(
         "served_index": served["index_type"],
     }
     row["backend"] = served["backend"]
+    ab = served.get("fusion_ab_ms", {})
+    if ab:
+        row["latency_fusion_ab_ms"] = {name: spread(v) for name, v in ab.items()}
     ox = served.get("other", {})
     if ox.get("latencies_ms"):
         lat = ox["latencies_ms"]

@@ -59,6 +59,17 @@ def main() -> None:
         engine.ask(q)
         latencies.append((time.perf_counter() - t) * 1000)
 
+    # The learned fusion against the hand-set blend it replaced, interleaved question by
+    # question (alternating which goes first) so that drift on a shared machine hits both.
+    fusion_ab: dict[str, list[float]] = {"learned": [], "blend": []}
+    for i, q in enumerate(questions):
+        for name in ("learned", "blend")[:: 1 if i % 2 else -1]:
+            config.search.fusion = name
+            t = time.perf_counter()
+            engine.ask(q)
+            fusion_ab[name].append((time.perf_counter() - t) * 1000)
+    config.search.fusion = "learned"
+
     # Where a query's time goes, measured stage by stage on the same questions.
     snap = engine._snapshot()
     stages: dict[str, list[float]] = {"embed": [], "faiss": [], "bm25": []}
@@ -106,6 +117,7 @@ def main() -> None:
             "model_load_s": model_s,
             "startup_s": startup_s,
             "latencies_ms": latencies,
+            "fusion_ab_ms": fusion_ab,
             "stages_ms": stages,
             "rss_model_bytes": rss_model,
             "rss_ready_bytes": rss_ready,

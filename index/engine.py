@@ -280,13 +280,14 @@ class Engine:
     ) -> Answer:
         """Ranked hits with scores and the covered decision; unlike `ask`, the hits are
         kept when the question is not covered (eval reads both)."""
-        pool = self.candidates(
-            question, mode=mode, k=k, outlets=outlets, since=since, until=until, as_of=as_of
-        )
         sc = self.config.search
+        learned = (mode or sc.mode) == "hybrid" and sc.fusion == "learned"
+        pool = self.candidates(
+            question, mode=mode, k=k, outlets=outlets, since=since, until=until, as_of=as_of,
+            weights=self.fusion.weights if learned else None, scan=learned,
+        )  # fmt: skip
         k = k or sc.top_k
         rows, arts = pool.rows, pool.articles
-        learned = pool.mode == "hybrid" and sc.fusion == "learned"
         if learned:
             scores = self.fusion.score(pool.features)
             order = [pool.ids[i] for i in np.argsort(-scores, kind="stable")]
@@ -334,13 +335,17 @@ class Engine:
         return Answer(pool.question, covered, hits, pool.mode)
 
     def candidates(
-        self, question, *, mode=None, k=None, outlets=None, since=None, until=None, as_of=None
-    ) -> Candidates:
+        self, question, *, mode=None, k=None, outlets=None, since=None, until=None, as_of=None,
+        weights: np.ndarray | None = None, scan: bool = True,
+    ) -> Candidates:  # fmt: skip
         """The candidate passages of `question` with their evidence, before ranking.
 
         The dense and BM25 top-n (n = search.candidates, at least 4k), each scored by
         both; `features` is the learned fusion's matrix, one row per id (see fusion.py).
-        `bench/train_fusion.py` fits the weights on exactly these features.
+        `bench/train_fusion.py` fits the weights on exactly these features. With the
+        fusion `weights`, the text-scanning features are filled in only for the
+        candidates that can still rank near the top (the rest keep 0 there); with
+        `scan=False` for none (the modes that do not rank by the fusion).
         """
         question = (question or "").strip()
         if not question:
@@ -402,21 +407,35 @@ class Engine:
         day = (as_of or datetime.now(UTC).date()).toordinal()
         kind = fusion.question_kind(question)
         texts = [rows[p].text for p in ids]
-        x = fusion.features(
-            kind,
-            passage_cos=pcos,
-            sentence_cos=scos,
-            bm25=np.array([lexical.get(p, 0.0) for p in ids]),
-            article=np.array([rows[p].article_id for p in ids], dtype=np.int64),
-            order=np.array([rows[p].ord for p in ids]),
-            words=np.array([len(t.split()) for t in texts]),
-            coverage=snap.lexical.term_coverage(question, np.array(ids, dtype=np.int64)),
-            names=np.array([fusion.novel_names(t, kind) for t in texts]),
-            has_number=np.array([fusion.has_number(t) for t in texts], dtype=float),
-            age_days=np.array(
-                [fusion.age_in_days(arts[rows[p].article_id].published, day) for p in ids]
-            ),
-        )
+        names, numbers = np.zeros(len(ids)), np.zeros(len(ids))
+
+        def matrix() -> np.ndarray:
+            return fusion.features(
+                kind,
+                passage_cos=pcos,
+                sentence_cos=scos,
+                bm25=np.array([lexical.get(p, 0.0) for p in ids]),
+                article=np.array([rows[p].article_id for p in ids], dtype=np.int64),
+                order=np.array([rows[p].ord for p in ids]),
+                words=np.array([len(t.split()) for t in texts]),
+                coverage=coverage,
+                names=names,
+                has_number=numbers,
+                age_days=np.array(
+                    [fusion.age_in_days(arts[rows[p].article_id].published, day) for p in ids]
+                ),
+            )
+
+        coverage = snap.lexical.term_coverage(question, np.array(ids, dtype=np.int64))
+        todo: Sequence[int] = range(len(ids) if scan else 0)
+        if scan and weights is not None and fusion.late_features_only_add(weights):
+            # The text scans (names, numbers) cost most per candidate, and they only add
+            # to a score: scan just the best by everything else (fusion.LATE_TOP).
+            todo = np.argsort(-(matrix() @ weights), kind="stable")[: fusion.LATE_TOP]
+        for i in todo:
+            names[i] = fusion.novel_names(texts[i], kind)
+            numbers[i] = fusion.has_number(texts[i])
+        x = matrix()
         return Candidates(question, mode, ids, rows, arts, lexical, rel, sims, x)
 
     def _lexical_side(self, snap: Snapshot, question: str, n: int, allowed):
