@@ -318,6 +318,9 @@ _ARTICLE_COLS = (
 )
 
 
+_SEARCHED = ("title", "outlet", "url", "path")  # what `newsdesk sources SEARCH` looks in
+
+
 def list_articles(conn: sqlite3.Connection, gen: int, search: str = "") -> list[IndexedArticle]:
     sql = (
         f"SELECT {_ARTICLE_COLS}, (SELECT COUNT(*) FROM passages p WHERE p.article_id = a.id)"
@@ -325,8 +328,10 @@ def list_articles(conn: sqlite3.Connection, gen: int, search: str = "") -> list[
     )
     params: dict = {"gen": gen}
     if search:
-        sql += " AND (a.title LIKE :q OR a.outlet LIKE :q OR a.url LIKE :q OR a.path LIKE :q)"
-        params["q"] = f"%{search}%"
+        # Literal text: % and _ in it are not wildcards.
+        sql += " AND (" + " OR ".join(f"a.{c} LIKE :q ESCAPE '\\'" for c in _SEARCHED) + ")"
+        literal = search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        params["q"] = f"%{literal}%"
     sql += " ORDER BY a.published DESC, a.title"
     return [IndexedArticle(*r) for r in conn.execute(sql, params)]
 

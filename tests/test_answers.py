@@ -107,3 +107,12 @@ def test_first_question_of_a_lazy_engine_loads_the_model_once(sample_engine, cap
         r for r in caplog.records if r.name == "index.retrieve.model" and r.msg.startswith("model ")
     ]
     assert len(loads) == 1
+
+
+def test_sources_search_is_literal_text(sample_engine):
+    assert [a.title for a in sample_engine.articles("Shoigu")] == [
+        "Strategic Talks: Shoigu's Diplomatic Mission in Beijing"
+    ]
+    assert sample_engine.articles("0_f4dd")  # the file name holds "000_f4dd..."
+    assert sample_engine.articles("%") == [] and sample_engine.articles("0%f") == []
+    assert sample_engine.articles("Sh_igu") == []  # _ is not a one-character wildcard
