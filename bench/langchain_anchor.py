@@ -15,7 +15,7 @@ all-MiniLM-L6-v2 (the local copy, offline) into the FAISS vector store, `BM25Ret
 retrieves 10 chunks so that R@10 can be scored. Metrics come from `index.evaluation` (one
 implementation): R@1/3/5/10, MRR@10, recall within 170 and 200 words, and, for comparison
 with the bot's shown recall, R@3 of each chunk clipped as the bot clips a passage with no
-located quote (`bot.render.excerpt`, 900 characters). The anchor has no refusal, so the
+located quote (`index.quoting.excerpt`, 900 characters). The anchor has no refusal, so the
 unanswerable questions are not scored.
 
     .venv/bin/python bench/langchain_anchor.py --json bench/results/anchor-langchain-dev.json
@@ -36,9 +36,9 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-from bot import render
 from index.evaluation import BUDGETS, budget_hit, first_answer_rank, load_qa
 from index.models import Citation, Hit
+from index.quoting import PASSAGE_BUDGET, excerpt
 
 DEV = Path(__file__).resolve().parent.parent.parent / "shared/eval/realtimeqa-2022-dev"
 PINS = ["langchain-community", "langchain-classic", "langchain-core", "langchain-text-splitters",
@@ -90,7 +90,7 @@ def build(corpus: Path, cache: Path | None):
 def shown(text: str) -> str:
     """The chunk as the bot would show it: no quote to centre on, so its head, clipped."""
     hit = Hit(0, text, "", 0, 0.0, Citation(0, "", "", "", "", ""))
-    return "".join(render.excerpt(hit, render.PASSAGE_BUDGET))
+    return "".join(excerpt(hit, PASSAGE_BUDGET))
 
 
 def score(retriever, items) -> dict:

@@ -18,6 +18,8 @@ from pathlib import PurePath
 import discord
 
 from index import (
+    ELLIPSIS,
+    PASSAGE_BUDGET,
     Answer,
     BuildReport,
     Citation,
@@ -26,6 +28,8 @@ from index import (
     IndexEmptyError,
     IndexMissingError,
     QueryError,
+    clip,
+    excerpt,
 )
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
@@ -42,7 +46,6 @@ MAX_URL = 2048
 NOT_COVERED = "The coverage doesn't address this question."
 ACCENT = discord.Colour(0x2B6CB0)
 MUTED = discord.Colour(0x718096)
-ELLIPSIS = "…"
 ZWSP = "\u200b"
 
 # Invisible characters that could hide a mention or a link from a reader (or a filter),
@@ -53,11 +56,8 @@ _INVISIBLE = re.compile(
 _MENTION = re.compile(r"@(everyone|here|[!&]?\d{15,25})", re.I)
 # What Discord turns into a mention: <@id>, <@!id>, <@&id>, <#id>, @everyone, @here.
 _MENTION_TOKEN = re.compile(r"<(?:@[!&]?|#)\d+>|@(?:everyone|here)\b", re.I)
-_WHITESPACE = re.compile(r"[ \t]+")
 _LINK = re.compile(r"[a-z][a-z0-9+.-]*://\S+", re.I)
 _UNESCAPED_BRACKET = re.compile(r"(?<!\\)((?:\\\\)*)([\[\]])")
-
-PASSAGE_BUDGET = 900  # characters of one quoted passage before trimming around the quote
 
 
 # --- making text inert ------------------------------------------------------------------
@@ -86,22 +86,6 @@ def inert_user(text: str) -> str:
         out += [inert(text[at : m.start()]), f"`{link}`"]
         at = m.end()
     return "".join([*out, inert(text[at:])])
-
-
-def clip(text: str, limit: int) -> str:
-    """`text` cut to at most `limit` characters, on a word boundary when one is near."""
-    if len(text) <= limit:
-        return text
-    if limit <= 1:
-        return ELLIPSIS[:limit]
-    cut = text[: limit - 1]
-    space = cut.rfind(" ")
-    if space > limit * 0.6:
-        cut = cut[:space]
-    # never leave a dangling escape backslash at the end
-    while cut.endswith("\\"):
-        cut = cut[:-1]
-    return cut.rstrip() + ELLIPSIS
 
 
 def inert_clip(text: str, limit: int) -> str:
@@ -161,51 +145,6 @@ def citation(source: Citation) -> str:
 
 
 # --- answers ------------------------------------------------------------------------------
-
-
-def excerpt(hit: Hit, budget: int = PASSAGE_BUDGET) -> tuple[str, str, str]:
-    """(before, quote, after) of the passage, trimmed to about `budget` characters.
-
-    The answering sentence is kept whole when it fits; context is taken from both sides
-    of it, cut on word boundaries and marked with an ellipsis where text was dropped.
-    """
-    text = _WHITESPACE.sub(" ", hit.text)
-    quote = _WHITESPACE.sub(" ", hit.quote).strip()
-    start = text.find(quote) if quote else -1
-    if start < 0:  # the quote can't be located: show the passage head, unmarked
-        return clip(text.strip(), budget), "", ""
-    before, after = text[:start], text[start + len(quote) :]
-    if len(quote) >= budget:
-        lead = ELLIPSIS if before.strip() else ""
-        return lead, clip(quote, budget), ""
-    room = budget - len(quote)
-    keep_after = min(len(after), max(room // 2, room - len(before)))
-    keep_before = min(len(before), room - keep_after)
-    return _tail(before, keep_before), quote, _head(after, keep_after)
-
-
-def _tail(text: str, n: int) -> str:
-    if len(text) <= n:
-        return text
-    if n <= 2:
-        return ELLIPSIS + " " if text.strip() else ""
-    cut = text[len(text) - n + 1 :]
-    space = cut.find(" ")
-    if 0 <= space < len(cut) * 0.4:
-        cut = cut[space:]
-    return ELLIPSIS + cut.lstrip() if cut.strip() else ELLIPSIS + " "
-
-
-def _head(text: str, n: int) -> str:
-    if len(text) <= n:
-        return text
-    if n <= 2:
-        return " " + ELLIPSIS if text.strip() else ""
-    cut = text[: n - 1]
-    space = cut.rfind(" ")
-    if space > len(cut) * 0.6:
-        cut = cut[:space]
-    return cut.rstrip() + ELLIPSIS
 
 
 def marked_passage(hit: Hit, budget: int = PASSAGE_BUDGET) -> str:

@@ -16,6 +16,8 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 __all__ = [
+    "ELLIPSIS",
+    "PASSAGE_BUDGET",
     "SAMPLE_CORPUS",
     "SEARCH_MODES",
     "Answer",
@@ -39,8 +41,10 @@ __all__ = [
     "SourceError",
     "SourceMissingError",
     "SourceSync",
+    "clip",
     "default_data_dir",
     "evaluate",
+    "excerpt",
     "load",
     "load_qa",
     "parse_every",
@@ -56,6 +60,7 @@ _EXPORTS = {
         ("Config", "load", "default_data_dir", "SAMPLE_CORPUS", "SEARCH_MODES"), "index.config"
     ),
     **dict.fromkeys(("evaluate", "load_qa"), "index.evaluation"),
+    **dict.fromkeys(("excerpt", "clip", "ELLIPSIS", "PASSAGE_BUDGET"), "index.quoting"),
     **dict.fromkeys(
         ("Answer", "Hit", "Citation", "IndexedArticle", "BuildReport", "Progress", "SourceSync"),
         "index.models",
@@ -113,4 +118,5 @@ if TYPE_CHECKING:  # for type checkers and editors: the same names, imported eag
     )
     from .evaluation import evaluate, load_qa
     from .models import Answer, BuildReport, Citation, Hit, IndexedArticle, Progress, SourceSync
+    from .quoting import ELLIPSIS, PASSAGE_BUDGET, clip, excerpt
     from .web.schedule import parse_every, sync_once, watch

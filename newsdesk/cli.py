@@ -441,8 +441,7 @@ def cmd_sources(args, config: Config, console: Console) -> int:
 def cmd_eval(args, config: Config, console: Console) -> int:
     import hashlib
 
-    from bot import render
-    from index import Engine, evaluate, load_qa
+    from index import PASSAGE_BUDGET, Engine, evaluate, excerpt, load_qa
 
     # Every path is checked here, before the build loads the model (seconds, not a traceback).
     items = [qa for path in args.qa for qa in load_qa(path)]
@@ -471,7 +470,7 @@ def cmd_eval(args, config: Config, console: Console) -> int:
         return engine.retrieve(question, mode=mode, k=k, as_of=as_of)
 
     def shown(hit) -> str:  # the passage as the bot's reply shows it
-        return "".join(render.excerpt(hit, render.PASSAGE_BUDGET))
+        return "".join(excerpt(hit, PASSAGE_BUDGET))
 
     results = [evaluate(retrieve, items, m, ks, shown) for m in modes]
     if args.json:
