@@ -52,7 +52,8 @@ LEXICAL_WORKERS = 4  # BM25 searches in flight at once, beside the questions' em
 class Candidates:
     """One question's candidates (`Engine.candidates`): ids in retrieval order, their rows
     and articles, BM25 scores (matches only), calibrated relevance, per-sentence cosines,
-    and the learned fusion's feature matrix (one row per id)."""
+    and the learned fusion's feature matrix (one row per id; no columns when the ranking
+    does not use it)."""
 
     question: str
     mode: str
@@ -284,7 +285,7 @@ class Engine:
         learned = (mode or sc.mode) == "hybrid" and sc.fusion == "learned"
         pool = self.candidates(
             question, mode=mode, k=k, outlets=outlets, since=since, until=until, as_of=as_of,
-            weights=self.fusion.weights if learned else None, scan=learned,
+            weights=self.fusion.weights if learned else None, featured=learned,
         )  # fmt: skip
         k = k or sc.top_k
         rows, arts = pool.rows, pool.articles
@@ -336,7 +337,7 @@ class Engine:
 
     def candidates(
         self, question, *, mode=None, k=None, outlets=None, since=None, until=None, as_of=None,
-        weights: np.ndarray | None = None, scan: bool = True,
+        weights: np.ndarray | None = None, featured: bool = True,
     ) -> Candidates:  # fmt: skip
         """The candidate passages of `question` with their evidence, before ranking.
 
@@ -344,8 +345,8 @@ class Engine:
         both; `features` is the learned fusion's matrix, one row per id (see fusion.py).
         `bench/train_fusion.py` fits the weights on exactly these features. With the
         fusion `weights`, the text-scanning features are filled in only for the
-        candidates that can still rank near the top (the rest keep 0 there); with
-        `scan=False` for none (the modes that do not rank by the fusion).
+        candidates that can still rank near the top (the rest keep 0 there). With
+        `featured=False` (the rankings that do not use them) `features` has no columns.
         """
         question = (question or "").strip()
         if not question:
@@ -404,31 +405,33 @@ class Engine:
             for p, pc, sc_ in zip(ids, pcos, scos, strict=True)
         }
         arts = store.articles_by_id(conn, [rows[p].article_id for p in ids])
+        if not featured:
+            return Candidates(
+                question, mode, ids, rows, arts, lexical, rel, sims, np.zeros((len(ids), 0))
+            )
         day = (as_of or datetime.now(UTC).date()).toordinal()
         kind = fusion.question_kind(question)
         texts = [rows[p].text for p in ids]
         names, numbers = np.zeros(len(ids)), np.zeros(len(ids))
+        # Everything but the text scans, once: the matrix may be assembled twice below.
+        given = dict(
+            passage_cos=pcos,
+            sentence_cos=scos,
+            bm25=np.array([lexical.get(p, 0.0) for p in ids]),
+            article=np.array([rows[p].article_id for p in ids], dtype=np.int64),
+            order=np.array([rows[p].ord for p in ids]),
+            words=np.array([len(t.split()) for t in texts]),
+            coverage=snap.lexical.term_coverage(question, np.array(ids, dtype=np.int64)),
+            age_days=np.array(
+                [fusion.age_in_days(arts[rows[p].article_id].published, day) for p in ids]
+            ),
+        )
 
         def matrix() -> np.ndarray:
-            return fusion.features(
-                kind,
-                passage_cos=pcos,
-                sentence_cos=scos,
-                bm25=np.array([lexical.get(p, 0.0) for p in ids]),
-                article=np.array([rows[p].article_id for p in ids], dtype=np.int64),
-                order=np.array([rows[p].ord for p in ids]),
-                words=np.array([len(t.split()) for t in texts]),
-                coverage=coverage,
-                names=names,
-                has_number=numbers,
-                age_days=np.array(
-                    [fusion.age_in_days(arts[rows[p].article_id].published, day) for p in ids]
-                ),
-            )
+            return fusion.features(kind, names=names, has_number=numbers, **given)
 
-        coverage = snap.lexical.term_coverage(question, np.array(ids, dtype=np.int64))
-        todo: Sequence[int] = range(len(ids) if scan else 0)
-        if scan and weights is not None and fusion.late_features_only_add(weights):
+        todo: Sequence[int] = range(len(ids))
+        if weights is not None and fusion.late_features_only_add(weights):
             # The text scans (names, numbers) cost most per candidate, and they only add
             # to a score: scan just the best by everything else (fusion.LATE_TOP).
             todo = np.argsort(-(matrix() @ weights), kind="stable")[: fusion.LATE_TOP]

@@ -29,7 +29,7 @@ FEATURES = (
     "article_bm25",
     "lead",  # 0.5 ** position in the article: news puts the answer first
     "length",  # words / 100, capped at 1.5
-    "coverage",  # share of the question's terms (stemmed, no stopwords) in the passage
+    "coverage",  # share of the question's BM25 terms in the passage (its title included)
     "dense_rank",  # 1 / (1 + rank / 5) by passage_cos among the candidates
     "bm25_rank",  # the same by BM25 (0 when not matched)
     "names",  # log(1 + names and numbers in the passage that the question lacks)
@@ -39,8 +39,8 @@ FEATURES = (
     "recent_3m",  # exp(-age / 90 days)
 )
 
-# A word with a capital (iPhone, NASA) not at a sentence start, or a number: a cheap stand-in for the named
-# entities a quiz answer is made of.
+# A word with a capital (iPhone, NASA) not at a sentence start, or a number: a cheap
+# stand-in for the named entities a quiz answer is made of.
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b(\w*[A-Z][\w&'’-]*|\d(?:[\d,.]*\d)?)")
 _TOKEN = re.compile(r"\w[\w&'’-]*")
 _WHICH = ("which", "who", "what", "whom", "name")
@@ -49,13 +49,13 @@ _NUMBER = re.compile(
     r"\d|\b(?:January|February|March|April|May|June|July|August|September|October|November"
     r"|December)\b"
 )
-_FUTURE_SLACK_DAYS = 3
+_FUTURE_SLACK_DAYS = 3  # an article dated just after "as of" (time zones) still counts
 # Features that scan the passage text (the costliest per candidate). When their weights are
 # not negative they only add to a score, so the ranking fills them in for the LATE_TOP
 # best candidates by everything else and leaves 0 for the rest, which rank below anyway
 # (measured by fold: the same figures as scanning every candidate).
 LATE = ("names", "names_for_which", "number_for_quantity")
-LATE_TOP = 40  # an article dated just after "as of" (time zones) still counts
+LATE_TOP = 40
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,34 +156,30 @@ class Fusion:
     """Weights over FEATURES; `score(X)` ranks the candidates, higher first."""
 
     weights: np.ndarray
-    source: str = ""
 
     def score(self, x: np.ndarray) -> np.ndarray:
         return x @ self.weights
 
     @classmethod
-    def from_dict(cls, data: dict, source: str = "") -> Fusion:
-        return cls(_named(data.get("weights", {}), FEATURES, "fusion"), source)
+    def from_dict(cls, data: dict) -> Fusion:
+        given = data.get("weights", {})
+        unknown = set(given) - set(FEATURES)
+        if unknown:
+            raise ValueError(f"fusion weights name unknown features: {', '.join(sorted(unknown))}")
+        w = np.array([float(given.get(f, 0.0)) for f in FEATURES])
+        if not np.isfinite(w).all():
+            raise ValueError("fusion weights must be finite numbers")
+        return cls(w)
 
     def to_dict(self) -> dict:
         named = zip(FEATURES, self.weights, strict=True)
         return {"weights": {f: round(float(v), 4) for f, v in named}}
 
 
-def _named(given: dict, names: tuple[str, ...], what: str) -> np.ndarray:
-    unknown = set(given) - set(names)
-    if unknown:
-        raise ValueError(f"{what} weights name unknown features: {', '.join(sorted(unknown))}")
-    w = np.array([float(given.get(f, 0.0)) for f in names])
-    if not np.isfinite(w).all():
-        raise ValueError(f"{what} weights must be finite numbers")
-    return w
-
-
 def shipped() -> Fusion:
     """The weights shipped in the package (index/data/fusion.json)."""
     text = resources.files("index").joinpath("data/fusion.json").read_text(encoding="utf-8")
-    return Fusion.from_dict(json.loads(text), "index/data/fusion.json")
+    return Fusion.from_dict(json.loads(text))
 
 
 def age_in_days(published: str, as_of_ordinal: int | None) -> float:
