@@ -2,8 +2,9 @@
 
 QA file: one JSON object a line, `{"question": ..., "answers": [...]}` or
 `{"question": ..., "no_answer": true}`, optionally with the `"date"` it was asked
-(YYYY-MM-DD or YYYY/MM/DD): the engine's "as of" day, as the bot's is today. A question is answered at k when any answer string
-occurs, case-insensitively, in one of the top-k passages.
+(YYYY-MM-DD or YYYY/MM/DD): the engine's "as of" day, as the bot's is today. A question is
+answered at k when any answer string occurs, case-insensitively, in one of the top-k
+passages.
 
 Recall@k rewards long passages: ten 150-word windows hold more answers than ten 60-word
 paragraphs. Two figures that passage length can't buy are reported beside it:
