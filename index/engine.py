@@ -412,7 +412,8 @@ class Engine:
         day = (as_of or datetime.now(UTC).date()).toordinal()
         kind = fusion.question_kind(question)
         texts = [rows[p].text for p in ids]
-        names, numbers = np.zeros(len(ids)), np.zeros(len(ids))
+        names, numbers, sent_cov = np.zeros(len(ids)), np.zeros(len(ids)), np.zeros(len(ids))
+        terms = fusion.QueryTerms(snap.lexical.term_idf(question))
         # Everything but the text scans, once: the matrix may be assembled twice below.
         given = dict(
             passage_cos=pcos,
@@ -428,16 +429,19 @@ class Engine:
         )
 
         def matrix() -> np.ndarray:
-            return fusion.features(kind, names=names, has_number=numbers, **given)
+            return fusion.features(
+                kind, names=names, has_number=numbers, sentence_coverage=sent_cov, **given
+            )
 
         todo: Sequence[int] = range(len(ids))
         if weights is not None and fusion.late_features_only_add(weights):
-            # The text scans (names, numbers) cost most per candidate, and they only add
-            # to a score: scan just the best by everything else (fusion.LATE_TOP).
+            # The text scans (names, numbers, sentences) cost most per candidate, and they
+            # only add to a score: scan just the best by everything else (fusion.LATE_TOP).
             todo = np.argsort(-(matrix() @ weights), kind="stable")[: fusion.LATE_TOP]
         for i in todo:
             names[i] = fusion.novel_names(texts[i], kind)
             numbers[i] = fusion.has_number(texts[i])
+            sent_cov[i] = fusion.sentence_coverage(texts[i], rows[ids[i]].sentences, terms)
         x = matrix()
         return Candidates(question, mode, ids, rows, arts, lexical, rel, sims, x)
 

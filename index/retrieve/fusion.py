@@ -11,6 +11,7 @@ recent its article is relative to the question's "as of" day.
 
 from __future__ import annotations
 
+import bisect
 import json
 import math
 import re
@@ -30,6 +31,7 @@ FEATURES = (
     "lead",  # 0.5 ** position in the article: news puts the answer first
     "length",  # words / 100, capped at 1.5
     "coverage",  # share of the question's BM25 terms in the passage (its title included)
+    "sentence_coverage",  # IDF-weighted share of them in the passage's best sentence
     "dense_rank",  # 1 / (1 + rank / 5) by passage_cos among the candidates
     "bm25_rank",  # the same by BM25 (0 when not matched)
     "names",  # log(1 + names and numbers in the passage that the question lacks)
@@ -54,7 +56,7 @@ _FUTURE_SLACK_DAYS = 3  # an article dated just after "as of" (time zones) still
 # not negative they only add to a score, so the ranking fills them in for the LATE_TOP
 # best candidates by everything else and leaves 0 for the rest, which rank below anyway
 # (measured by fold: the same figures as scanning every candidate).
-LATE = ("names", "names_for_which", "number_for_quantity")
+LATE = ("names", "names_for_which", "number_for_quantity", "sentence_coverage")
 LATE_TOP = 40
 
 
@@ -80,6 +82,53 @@ def question_kind(question: str) -> QuestionKind:
 def novel_names(text: str, kind: QuestionKind) -> int:
     """Distinct names and numbers in `text` that the question does not contain."""
     return len({_bare(m) for m in _NAME.findall(text)} - kind.tokens)
+
+
+@dataclass(frozen=True)
+class QueryTerms:
+    """The question's BM25 terms (stems) with their IDF, found in text as word prefixes
+    (stem "detain" in "detained"): cheaper than stemming every candidate sentence, and the
+    same function serves training and search."""
+
+    idf: dict[str, float]
+
+    def found(self, text: str) -> list[tuple[int, str]]:
+        """(offset in `text`, stem) of each occurrence at a word start; a stem of three
+        letters or fewer (us, un) counts as a whole word only, or it matches everywhere."""
+        low = text.lower()
+        if len(low) != len(text):  # a letter whose lower case is longer: keep offsets
+            low = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+        out = []
+        for stem in self.idf:
+            if not stem:
+                continue
+            i = low.find(stem)
+            while i >= 0:
+                end = i + len(stem)
+                if (i == 0 or not low[i - 1].isalnum()) and (
+                    len(stem) > 3 or end == len(low) or not low[end].isalnum()
+                ):
+                    out.append((i, stem))
+                i = low.find(stem, i + 1)
+        return out
+
+
+def sentence_coverage(text: str, spans: list[tuple[int, int]], terms: QueryTerms) -> float:
+    """The most of the question's IDF mass that one sentence of `text` holds (0..1).
+
+    The sentence that answers a quiz question usually repeats its rarest words; the
+    passage-wide coverage cannot tell that sentence from terms scattered over four."""
+    total = sum(terms.idf.values())
+    if total <= 0:
+        return 0.0
+    spans = spans or [(0, len(text))]
+    found: list[set[str]] = [set() for _ in spans]
+    starts = [a for a, _ in spans]
+    for at, stem in terms.found(text):
+        i = bisect.bisect_right(starts, at) - 1
+        if i >= 0 and at < spans[i][1]:
+            found[i].add(stem)
+    return max(sum(terms.idf[t] for t in f) for f in found) / total
 
 
 def late_features_only_add(weights: np.ndarray) -> bool:
@@ -113,6 +162,7 @@ def features(
     order: np.ndarray,
     words: np.ndarray,
     coverage: np.ndarray,
+    sentence_coverage: np.ndarray,
     names: np.ndarray,
     has_number: np.ndarray,
     age_days: np.ndarray,
@@ -140,6 +190,7 @@ def features(
             0.5 ** np.asarray(order, dtype=float),
             np.minimum(words, 150) / 100.0,
             coverage,
+            sentence_coverage,
             _rank_feature(passage_cos, np.ones(len(passage_cos), bool)),
             _rank_feature(bm25, bm25 > 0),
             names_f,

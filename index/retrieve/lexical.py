@@ -100,6 +100,19 @@ class Lexical:
             holds[col] = False
         return np.where(known, out / len(terms), 0.0)
 
+    def term_idf(self, query: str) -> dict[str, float]:
+        """The query's distinct terms (as the search tokenises them) with their IDF here,
+        log((N + 1) / (df + 0.5)): a term no passage holds gets the highest."""
+        terms = dict.fromkeys(tokenize([query])[0])
+        r, n = self.retriever, len(self.ids)
+        indptr = r.scores["indptr"] if n else None
+        out = {}
+        for t in terms:
+            col = r.vocab_dict.get(t) if n else None
+            df = 0 if col is None else int(indptr[col + 1] - indptr[col])
+            out[t] = float(np.log((n + 1) / (df + 0.5)))
+        return out
+
     def search(self, query: str, k: int, allowed: np.ndarray | None = None) -> Ranked:
         """(passage ids, BM25 scores) of the top `k` passages with a positive score."""
         none = Ranked(np.empty(0, np.int64), np.empty(0, np.float32))

@@ -8,11 +8,13 @@ import pytest
 from index.retrieve.fusion import (
     FEATURES,
     Fusion,
+    QueryTerms,
     age_in_days,
     features,
     has_number,
     novel_names,
     question_kind,
+    sentence_coverage,
     shipped,
 )
 
@@ -27,6 +29,7 @@ def _features(kind, **over):
         order=np.array([0, 3, 1]),
         words=np.array([60, 200, 40]),
         coverage=np.array([1.0, 0.5, 0.0]),
+        sentence_coverage=np.array([0.8, 0.0, 0.3]),
         names=np.array([2, 0, 1]),
         has_number=np.array([1.0, 0.0, 0.0]),
         age_days=np.array([1.0, 400.0, math.nan]),
@@ -122,3 +125,17 @@ def test_the_day_asked_prefers_the_story_of_that_time(engine_factory, tmp_path):
         for d in ("2024-01-12", "2024-06-12")
     }
     assert first == {"2024-01-12": "2024-01-10", "2024-06-12": "2024-06-10"}
+
+
+def test_sentence_coverage_finds_the_sentence_holding_the_rare_terms():
+    terms = QueryTerms({"detain": 3.0, "griner": 5.0, "court": 1.0, "us": 1.0})
+    text = "A Russian court met. Griner was DETAINED again. Users left."
+    spans = [(0, 20), (21, 47), (48, 59)]
+    # "detain" is a word prefix of "detained", whatever the case; "us" is too short to
+    # count inside "Users"; the best sentence holds griner and detain, 8 of 10.
+    assert sentence_coverage(text, spans, terms) == pytest.approx(0.8)
+    assert sentence_coverage(text, [], terms) == pytest.approx(0.9)  # no spans: one sentence
+    assert sentence_coverage(text, spans, QueryTerms({})) == 0.0
+    # "İ" lower-cases to two characters: the offsets must still be the text's own.
+    odd = "İstanbul court. Griner detained."
+    assert sentence_coverage(odd, [(0, 15), (16, 32)], terms) == pytest.approx(0.8)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from itertools import pairwise
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -67,3 +68,14 @@ def test_term_coverage_reads_the_index_columns():
     assert cov.tolist() == [1.0, 0.5, 0.0, 0.0]
     assert lex.term_coverage("unseenword", ids).tolist() == [0.0, 0.0, 0.0]
     assert lex.term_coverage("the", ids).tolist() == [0.0, 0.0, 0.0]  # stopwords only
+
+
+def test_term_idf_weighs_the_rarer_term_higher_and_an_unseen_one_highest():
+    ids = np.array([10, 20, 30], dtype=np.int64)
+    lex = Lexical.build(ids, ["ferry routes island", "ferry timetable", "harbour fees"])
+    idf = lex.term_idf("The ferry routes to Atlantis?")
+    assert set(idf) == {"ferri", "rout", "atlanti"}  # stemmed, stopwords dropped
+    assert idf["atlanti"] > idf["rout"] > idf["ferri"] > 0
+    assert Lexical.build(np.empty(0, np.int64), []).term_idf("ferry") == {
+        "ferri": pytest.approx(0.693, abs=1e-3)
+    }
