@@ -11,10 +11,13 @@ import logging
 import os
 import re
 import sys
+import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
+
+from dateutil.parser import UnknownTimezoneWarning
 
 from ..config import IndexConfig
 from ..models import Document
@@ -263,7 +266,11 @@ def read_html(html: str, path: str, raw_hash: str) -> Document:
 
     # Links are kept (as <ref>) only so that paragraphs made of links can be told apart.
     options = {"include_comments": False, "include_links": True}
-    doc = trafilatura.bare_extraction(html, with_metadata=True, **options)
+    # A page dated "... EST" makes dateutil (under trafilatura) warn on the terminal that
+    # it does not know the zone; the date is still read, to the day, which is all we keep.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UnknownTimezoneWarning)
+        doc = trafilatura.bare_extraction(html, with_metadata=True, **options)
     blocks = element_blocks(doc.body) if doc is not None and doc.body is not None else []
     # Favouring recall reaches text the default passes over (a lede set apart from the
     # article element, a video's transcript) along with more furniture: of what only it

@@ -4,14 +4,16 @@ import json
 import logging
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import pytest
+from dateutil.parser import UnknownTimezoneWarning
 
 from index.ingest.articles import prepare
 from index.ingest.blocks import merge_blocks
 from index.ingest.passages import make_passages
-from index.ingest.sources import read_file, read_sources
+from index.ingest.sources import read_file, read_html, read_sources
 
 BODY = (
     "The city council approved a new budget on Tuesday after a long debate. "
@@ -376,3 +378,13 @@ def test_html_without_lxml_html_clean_is_one_clear_error(tmp_path):
     assert len(skipped) == 3 and len({r for _, r in skipped}) == 1
     assert "cannot read HTML files" in skipped[0][1] and "lxml_html_clean" in skipped[0][1]
     assert proc.stderr.count("ERROR") == 1 and "Traceback" not in proc.stderr
+
+
+@needs_pages
+def test_a_page_dated_in_an_unknown_zone_reads_without_a_warning():
+    # theglobeandmail pages are dated "... EST": dateutil would warn on the terminal.
+    page = PAGES / "theglobeandmail.com1.html"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UnknownTimezoneWarning)
+        doc = read_html(page.read_text(encoding="utf-8", errors="replace"), str(page), "h")
+    assert doc.published[:4].isdigit() and doc.text
