@@ -422,7 +422,7 @@ class Engine:
             article=np.array([rows[p].article_id for p in ids], dtype=np.int64),
             order=np.array([rows[p].ord for p in ids]),
             words=np.array([len(t.split()) for t in texts]),
-            coverage=snap.lexical.term_coverage(question, np.array(ids, dtype=np.int64)),
+            coverage=snap.lexical.term_coverage(terms.idf, np.array(ids, dtype=np.int64)),
             age_days=np.array(
                 [fusion.age_in_days(arts[rows[p].article_id].published, day) for p in ids]
             ),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Collection
 from pathlib import Path
 
 import bm25s
@@ -77,14 +78,14 @@ class Lexical:
             out[indices[lo:hi]] += data[lo:hi]
         return out
 
-    def term_coverage(self, query: str, passage_ids: np.ndarray) -> np.ndarray:
-        """Per passage, the share of the query's distinct indexed terms it contains (a
-        term the index has never seen counts as missing everywhere).
+    def term_coverage(self, terms: Collection[str], passage_ids: np.ndarray) -> np.ndarray:
+        """Per passage, the share of the query's distinct `terms` (as `term_idf` gives
+        them) it contains; a term the index has never seen counts as missing everywhere.
 
         Read off the index's own term columns, so it tokenises as the search does and
         costs one membership test per query term instead of tokenising every passage."""
         out = np.zeros(len(passage_ids))
-        terms = set(tokenize([query])[0])
+        terms = set(terms)
         if not terms or not len(self.ids) or not len(passage_ids):
             return out
         rows = np.searchsorted(self.ids, passage_ids)

@@ -63,11 +63,11 @@ def test_top_k_takes_the_sampled_threshold_path_and_stays_exact():
 def test_term_coverage_reads_the_index_columns():
     ids = np.array([10, 20, 30], dtype=np.int64)
     lex = Lexical.build(ids, ["ferry routes island", "ferry timetable", "harbour fees"])
-    cov = lex.term_coverage("The ferry routes?", np.array([10, 20, 30, 99]))
+    cov = lex.term_coverage(lex.term_idf("The ferry routes?"), np.array([10, 20, 30, 99]))
     # "the" is a stopword: the terms are ferri and rout; 99 is not in the index.
     assert cov.tolist() == [1.0, 0.5, 0.0, 0.0]
-    assert lex.term_coverage("unseenword", ids).tolist() == [0.0, 0.0, 0.0]
-    assert lex.term_coverage("the", ids).tolist() == [0.0, 0.0, 0.0]  # stopwords only
+    assert lex.term_coverage(lex.term_idf("unseenword"), ids).tolist() == [0.0, 0.0, 0.0]
+    assert lex.term_coverage(lex.term_idf("the"), ids).tolist() == [0.0, 0.0, 0.0]  # stopwords only
 
 
 def test_term_idf_weighs_the_rarer_term_higher_and_an_unseen_one_highest():
