@@ -379,7 +379,7 @@ class Engine:
             if mode != "bm25"
             else none[0]
         )
-        lex, rows = lex_job.result() if lex_job else (none, {})
+        lex, rows, terms = lex_job.result() if lex_job else (none, {}, None)
         # The question vector still scores BM25-only candidates: relevance needs it.
         ids = list(dict.fromkeys([*d_ids[d_ids >= 0].tolist(), *lex[0].tolist()]))
         rows |= store.get_passages(conn, [p for p in ids if p not in rows], snap.index.d)
@@ -413,9 +413,11 @@ class Engine:
         kind = fusion.question_kind(question)
         texts = [rows[p].text for p in ids]
         names, numbers, sent_cov = np.zeros(len(ids)), np.zeros(len(ids)), np.zeros(len(ids))
-        terms = fusion.QueryTerms(snap.lexical.term_idf(question))
-        # Everything but the text scans, once: the matrix may be assembled twice below.
-        given = dict(
+        terms = terms or fusion.QueryTerms(snap.lexical.term_idf(question))
+        # The matrix without the text scans first (their columns 0); then the scans, and
+        # their columns filled in.
+        x = fusion.features(
+            kind,
             passage_cos=pcos,
             sentence_cos=scos,
             bm25=np.array([lexical.get(p, 0.0) for p in ids]),
@@ -423,31 +425,32 @@ class Engine:
             order=np.array([rows[p].ord for p in ids]),
             words=np.array([len(t.split()) for t in texts]),
             coverage=snap.lexical.term_coverage(terms.idf, np.array(ids, dtype=np.int64)),
+            sentence_coverage=sent_cov,
+            names=names,
+            has_number=numbers,
             age_days=np.array(
                 [fusion.age_in_days(arts[rows[p].article_id].published, day) for p in ids]
             ),
         )
-
-        def matrix() -> np.ndarray:
-            return fusion.features(
-                kind, names=names, has_number=numbers, sentence_coverage=sent_cov, **given
-            )
-
         todo: Sequence[int] = range(len(ids))
         if weights is not None and fusion.late_features_only_add(weights):
             # The text scans (names, numbers, sentences) cost most per candidate, and they
             # only add to a score: scan just the best by everything else (fusion.LATE_TOP).
-            todo = np.argsort(-(matrix() @ weights), kind="stable")[: fusion.LATE_TOP]
+            todo = np.argsort(-(x @ weights), kind="stable")[: fusion.LATE_TOP]
         for i in todo:
             names[i] = fusion.novel_names(texts[i], kind)
             numbers[i] = fusion.has_number(texts[i])
             sent_cov[i] = fusion.sentence_coverage(texts[i], rows[ids[i]].sentences, terms)
-        x = matrix()
+        for name, column in fusion.late_columns(kind, sent_cov, names, numbers).items():
+            x[:, fusion.FEATURES.index(name)] = column
         return Candidates(question, mode, ids, rows, arts, lexical, rel, sims, x)
 
     def _lexical_side(self, snap: Snapshot, question: str, n: int, allowed):
+        """BM25's candidates and their rows, and the question's terms for the fusion: all
+        of it while the main thread embeds the question (on one core of its own)."""
         lex = snap.lexical.search(question, n, allowed)
-        return lex, store.get_passages(self._conn(), lex[0].tolist(), snap.index.d)
+        rows = store.get_passages(self._conn(), lex[0].tolist(), snap.index.d)
+        return lex, rows, fusion.QueryTerms(snap.lexical.term_idf(question))
 
     def _filter_ids(self, gen, outlets, since, until) -> np.ndarray | None:
         names: list[str] = []
