@@ -234,7 +234,10 @@ class AdminCog(commands.Cog):
         engine = self.bot.engine
         rows = engine.articles()
         paths = [a.path for a in rows]
-        report, at = self.last_build or (None, 0.0)
+        # The newest of this bot's own last /reindex (which may have changed nothing, so
+        # committed nothing) and the last build any process committed (the CLI, watch).
+        builds = [b for b in (self.last_build, engine.last_build()) if b is not None]
+        report, at = max(builds, key=lambda b: b[1]) if builds else (None, 0.0)
         skipped = [p for p, _ in report.skipped] if report else []
         synced = {s.location: s for s in engine.web_sources()}
         sources = [

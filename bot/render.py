@@ -397,7 +397,7 @@ class Status:
     model: str  # the model's name (a path's last part), backend and device
     uptime: float  # seconds
     sources: list[tuple[str, str]]  # (name, health) of each registered source
-    last_build: BuildReport | None = None  # the last /reindex since start-up
+    last_build: BuildReport | None = None  # the last build (the bot's or another process's)
     last_build_at: float = 0.0  # its end, as a Unix time
 
 
@@ -422,7 +422,7 @@ def status_embed(st: Status) -> discord.Embed:
         embed.add_field(name=name, value=value)
     r = st.last_build
     if r is None:
-        last = "None since the bot started."
+        last = "None yet."
     else:
         last = (
             f"<t:{int(st.last_build_at)}:R>, {r.seconds:.1f} s: {r.added} added, "

@@ -252,6 +252,9 @@ def _build_locked(config, embedder, add, remove, allow_removal, progress, web) -
             store.set_meta(conn, "passages", str(len(all_ids)))
             store.set_meta(conn, "dim", str(embedder.dim))
             store.set_meta(conn, "gen_files", json.dumps(files))
+            report.generation = new_gen
+            report.seconds = time.perf_counter() - t0
+            store.save_last_build(conn, report, time.time())
         # Generations older than the previous one are no longer read by anyone.
         oldest_kept = new_gen - max(1, config.index.keep_generations - 1)
         with store.transaction(conn):

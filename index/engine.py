@@ -221,6 +221,14 @@ class Engine:
             self.reload()
         return report
 
+    def last_build(self) -> tuple[BuildReport, float] | None:
+        """The last build that committed a generation, by any process, and its Unix end
+        time; None before the first (or for an index older than this record)."""
+        try:
+            return store.last_build(self._conn())
+        except IndexMissingError:
+            return None
+
     def inputs(self) -> list[str]:
         """The registered inputs a build refreshes (the config's, before the first build)."""
         try:

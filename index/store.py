@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .models import IndexedArticle, SourceSync
+from .models import BuildReport, IndexedArticle, SourceSync
 
 DB_NAME = "newsdesk.sqlite"
 
@@ -143,6 +143,31 @@ def get_meta(conn: sqlite3.Connection, key: str, default: str = "") -> str:
 
 def set_meta(conn: sqlite3.Connection, key: str, value: str) -> None:
     conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
+
+
+def save_last_build(conn: sqlite3.Connection, report: BuildReport, finished: float) -> None:
+    """What the build committing now did, for whoever asks later (the bot's /status reads
+    builds run by the CLI or another process too)."""
+    set_meta(conn, "last_build", json.dumps({"report": report.as_dict(), "finished": finished}))
+
+
+def last_build(conn: sqlite3.Connection) -> tuple[BuildReport, float] | None:
+    """The last build that committed a generation, and its Unix end time (None: none yet,
+    or an index written before this was kept)."""
+    try:
+        data = json.loads(get_meta(conn, "last_build") or "null")
+        if not data:
+            return None
+        r = data["report"]
+        report = BuildReport(
+            added=int(r["added"]), changed=int(r["changed"]), removed=int(r["removed"]),
+            unchanged=int(r["unchanged"]), passages_embedded=int(r["passages_embedded"]),
+            skipped=[(str(x["path"]), str(x["reason"])) for x in r["skipped"]],
+            generation=int(r["generation"]), seconds=float(r["seconds"]),
+        )  # fmt: skip
+        return report, float(data["finished"])
+    except (ValueError, KeyError, TypeError):
+        return None
 
 
 def registered_inputs(conn: sqlite3.Connection) -> tuple[list[str], set[str]]:

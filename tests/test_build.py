@@ -1,6 +1,7 @@
 """Incremental builds: unchanged articles are never re-embedded; edits and deletes apply."""
 
 import sqlite3
+import time
 
 import faiss
 
@@ -145,3 +146,14 @@ def test_a_cleaning_change_re_embeds_only_the_articles_it_changes(
         0,
         upgraded.generation,
     )
+
+
+def test_the_last_committed_build_is_kept_for_other_processes(engine_factory, corpus_copy):
+    engine = engine_factory([corpus_copy], build=False)
+    assert engine.last_build() is None  # no index yet
+    first = engine.build()
+    report, finished = engine.last_build()
+    assert report.generation == first.generation and report.added == first.added > 0
+    assert abs(finished - time.time()) < 60 and report.seconds > 0
+    engine.build()  # nothing changed: no generation committed, the record stays
+    assert engine.last_build()[0].generation == first.generation

@@ -282,3 +282,24 @@ async def test_status_shows_the_index_the_model_and_each_source(desk):
     sources = fields["Sources"]
     assert "• sample — ok · 2 articles" in sources and "• soon-gone — missing" in sources
     assert str(dropbox(desk)) not in final.text
+
+
+async def test_status_shows_a_build_another_process_ran(desk):
+    # `newsdesk index` run beside the bot: a second engine on the same data directory.
+    fake, engine = desk.fake, desk.engine
+    folder = dropbox(desk) / "from-the-cli"
+    folder.mkdir()
+    write_article(folder, "note", "Harbour Gazette", "2025-03-24", "A note", "A short note.")
+    other = Engine(engine.config, engine.embedder)
+    try:
+        built = await asyncio.to_thread(other.build, [folder])
+        await asyncio.sleep(1.1)  # the bot looks for a new generation once a second
+        rec = await fake.slash("status", member=fake.admin)
+        final = await rec.wait_final(10)
+    finally:
+        await asyncio.to_thread(other.build, remove=[folder], allow_removal=True)
+        other.close()
+    fields = {f["name"]: f["value"] for f in final.embeds[0]["fields"]}
+    assert fields["Generation"] == str(built.generation)
+    assert fields["Last build"].startswith("<t:") and "1 added" in fields["Last build"]
+    assert engine.last_build()[0].removed == 1  # the clean-up is the last build now
