@@ -276,7 +276,8 @@ def _sync_urls(conn, config: Config, urls: list[str], live: dict, web: dict):
 
     if not urls:
         return WebRead()
-    return sync_sources(config, urls, store.web_sources(conn), set(live), **web)
+    known = {key: raw for key, (_, raw, _, _) in live.items()}
+    return sync_sources(config, urls, store.web_sources(conn), known, **web)
 
 
 def _store_syncs(conn, syncs) -> None:

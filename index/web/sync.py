@@ -33,6 +33,10 @@ log = logging.getLogger(__name__)
 # An entry with fewer words than this carries a summary: its page is fetched.
 FULL_TEXT_WORDS = 150
 MAX_CHILD_SITEMAPS = 50  # of one sitemap index, per sync
+# Pages of known entries that were indexed from their summary (their page failed), tried
+# again per sync of a feed; the first that fails again ends the retries of that sync, so a
+# site that blocks us costs one request a sync, not one per entry.
+PAGE_RETRIES = 5
 FEED_TYPES = {"application/rss+xml", "application/atom+xml", "application/rdf+xml"}
 HTML_TYPES = {"text/html", "application/xhtml+xml"}
 XML_TYPES = {"application/xml", "text/xml", "text/plain", ""}  # sniffed: feed or sitemap
@@ -104,14 +108,14 @@ class Syncer:
         self,
         config: Config,
         fetcher: Fetcher,
-        known: set[str],
+        known: dict[str, str],
         stop: Callable[[], bool] | None = None,
         now: Callable[[], float] = time.time,
     ) -> None:
         self.config = config
         self.web = config.web
         self.fetcher = fetcher
-        self.known = known  # keys of the live articles
+        self.known = known  # key -> raw hash of the live articles
         self.stop = stop or (lambda: False)
         self.now = now
         days = self.web.max_age_days
@@ -164,7 +168,7 @@ class Syncer:
     def _feed(self, location, r, docs, skipped, state) -> bool:
         from ..ingest.feeds import read_feed
 
-        budget = self.web.max_pages_per_sync
+        budget, retries = self.web.max_pages_per_sync, PAGE_RETRIES
         try:
             entries = read_feed(r.text(), location, skipped)
         except Skip as exc:
@@ -175,14 +179,19 @@ class Syncer:
             if self.too_old(doc.published):
                 continue
             full = len(doc.text.split()) >= FULL_TEXT_WORDS or not doc.url
-            if doc.key in self.known and not full:
+            # Indexed from this very summary (same raw hash): its page failed last time.
+            retry = self.known.get(doc.key) == doc.raw_hash and not full
+            if doc.key in self.known and not full and not (retry and retries > 0):
                 continue  # its page was read when it was new; the feed only has a summary
             if full:
                 docs.append(doc)  # all there: an unchanged one costs nothing in the build
                 continue
             if self.stop() or state.pages >= budget:
                 return False
-            docs.append(self._with_page(doc, state))
+            got = self._with_page(doc, state)
+            if retry:
+                retries = retries - 1 if got is not doc else 0
+            docs.append(got)
         return True
 
     def _with_page(self, entry: Document, state: SourceSync) -> Document:
@@ -260,7 +269,7 @@ def sync_sources(
     config: Config,
     locations: list[str],
     previous: dict[str, SourceSync],
-    known: set[str],
+    known: dict[str, str],
     *,
     scheduled: bool = False,
     stop: Callable[[], bool] | None = None,

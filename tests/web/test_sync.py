@@ -91,6 +91,36 @@ def test_a_page_that_disappears_or_is_not_html_leaves_the_summary(desk, site):
     assert hit.text == summary(STORIES[0][2])
 
 
+def test_a_page_that_failed_is_fetched_again_when_the_feed_changes(desk, site):
+    serve_news(site)
+    site.put("/news/otters", Reply(b"busy", 503))
+    site.put("/news/ferry", Reply(b"busy", 503))
+    desk.build()
+    by_title = {a.title: a for a in desk.articles()}
+    assert by_title["Otters return to the river Wend"].passages == 1  # the summary
+    serve_news(site, etag='"v2"')  # the pages are back; the feed has changed (new ETag)
+    before = page_hits(site)
+    report = desk.build()
+    assert page_hits(site) - before == 2  # the two that failed, not the three read before
+    assert report.changed == 2 and report.added == 0
+    otters = next(a for a in desk.articles() if a.title.startswith("Otters"))
+    assert otters.passages > 1  # the page's text now, not the one-line summary
+
+
+def test_page_retries_stop_at_the_first_that_fails_again(desk, site):
+    serve_news(site)
+    for slug, _, _ in STORIES:
+        site.put(f"/news/{slug}", Reply(b"blocked", 403))
+    desk.build()
+    before = page_hits(site)
+    serve_news(site, etag='"v2"')
+    for slug, _, _ in STORIES:  # still blocked
+        site.put(f"/news/{slug}", Reply(b"blocked", 403))
+    report = desk.build()
+    assert page_hits(site) - before == 1 and report.changed == 0
+    assert len(desk.articles()) == 5
+
+
 def test_a_failing_source_is_reported_and_backed_off(desk, site):
     desk.build()
     site.put("/feed.xml", Reply(b"down", 500))
@@ -280,7 +310,7 @@ def test_a_gzipped_sitemap_and_one_that_expands_past_the_cap(tmp_path, site):
     huge = gzip.compress(data[:-10] + b" " * 3_000_000 + data[-10:])
     bomb = site.put("/big.xml.gz", Reply(huge, content_type="application/gzip"))
     config = config_for(tmp_path / "data", [ok, bomb])
-    read = sync_sources(config, [ok, bomb], {}, set())
+    read = sync_sources(config, [ok, bomb], {}, {})
     (doc,) = read.documents
     assert doc.title == title and doc.key == f"{ok}#{site.url(f'/news/{slug}')}"
     good, bad = read.syncs
@@ -297,7 +327,7 @@ def test_sources_synced_side_by_side_never_send_one_host_two_requests_at_once(tm
     for n, part in enumerate((STORIES[:3], STORIES[3:])):
         items = [(s, t, summary(lead)) for s, t, lead in part]
         feeds.append(site.put(f"/feed{n}.xml", Reply(feed_xml(site, items), content_type=RSS)))
-    read = sync_sources(config_for(tmp_path / "d", feeds), feeds, {}, set())
+    read = sync_sources(config_for(tmp_path / "d", feeds), feeds, {}, {})
     assert [s.location for s in read.syncs] == feeds and len(read.documents) == 5
     assert site.most_in_flight == 1  # two sources at once, one host: never two requests
 
@@ -308,7 +338,7 @@ def test_xml_that_is_no_sitemap_nor_feed_fails_only_its_source(tmp_path, site):
     odd_xml = b'<?xml version="1.0"?><!-- <urlset> --><catalog/>'  # sniffed as a sitemap
     bad = site.put("/odd.xml", Reply(odd_xml, content_type="text/xml"))
     feed = serve_news(site)
-    read = sync_sources(config_for(tmp_path / "d", [bad, feed]), [bad, feed], {}, set())
+    read = sync_sources(config_for(tmp_path / "d", [bad, feed]), [bad, feed], {}, {})
     odd, good = read.syncs
     assert good.new_articles == 5 and not good.last_error
     assert odd.failures == 1 and "not a sitemap" in odd.last_error
