@@ -48,8 +48,10 @@ class ModelConfig:
 
 @dataclass
 class PassageConfig:
-    target_words: int = 60
-    max_words: int = 120
+    # Chosen on the dev set by month folds with the learned fusion: 120 over 60 words gave
+    # R@1 +1-4, R@3 +1-3, R@10 +3-5 points held out, and the same recall within 200 words.
+    target_words: int = 120
+    max_words: int = 200
     overlap_sentences: int = 1
     title_in_embedding: bool = True
 

@@ -59,7 +59,7 @@ def test_off_topic_questions_are_refused(sample_engine, question):
 def test_no_passage_holds_page_furniture(sample_engine):
     conn = sample_engine._conn()
     texts = [t for (t,) in conn.execute("SELECT text FROM passages")]
-    assert len(texts) >= 8
+    assert len(texts) >= 6  # two articles, about 900 words, in passages of about 120
     for text in texts:
         for bad in FURNITURE:
             assert bad.lower() not in text.lower(), (bad, text[:80])
