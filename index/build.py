@@ -260,8 +260,7 @@ def _build_locked(config, embedder, add, remove, allow_removal, progress, web) -
         with store.transaction(conn):
             store.purge_removed(conn, oldest_kept)
         _remove_stale_dirs(data_dir, keep=set(range(oldest_kept, new_gen + 1)))
-        report.generation = new_gen
-        report.seconds = time.perf_counter() - t0
+        report.seconds = time.perf_counter() - t0  # the clean-up included, unlike the record
         return report
     except KeyboardInterrupt:
         # What is staged is committed already; the served generation was never touched.

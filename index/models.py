@@ -166,3 +166,13 @@ class BuildReport:
             "seconds": round(self.seconds, 3),
             **web,
         }
+
+    @classmethod
+    def from_dict(cls, d: dict) -> BuildReport:
+        """The counts `as_dict` wrote (the URL sources' syncs are kept elsewhere: not read)."""
+        return cls(
+            added=int(d["added"]), changed=int(d["changed"]), removed=int(d["removed"]),
+            unchanged=int(d["unchanged"]), passages_embedded=int(d["passages_embedded"]),
+            skipped=[(str(x["path"]), str(x["reason"])) for x in d["skipped"]],
+            generation=int(d["generation"]), seconds=float(d["seconds"]),
+        )  # fmt: skip

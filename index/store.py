@@ -158,14 +158,7 @@ def last_build(conn: sqlite3.Connection) -> tuple[BuildReport, float] | None:
         data = json.loads(get_meta(conn, "last_build") or "null")
         if not data:
             return None
-        r = data["report"]
-        report = BuildReport(
-            added=int(r["added"]), changed=int(r["changed"]), removed=int(r["removed"]),
-            unchanged=int(r["unchanged"]), passages_embedded=int(r["passages_embedded"]),
-            skipped=[(str(x["path"]), str(x["reason"])) for x in r["skipped"]],
-            generation=int(r["generation"]), seconds=float(r["seconds"]),
-        )  # fmt: skip
-        return report, float(data["finished"])
+        return BuildReport.from_dict(data["report"]), float(data["finished"])
     except (ValueError, KeyError, TypeError):
         return None
 
