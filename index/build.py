@@ -30,7 +30,7 @@ from .inputs import InputPlan, is_url, plan_inputs
 from .models import Article, BuildReport, Document, Passage, Progress
 from .retrieve import vectors
 from .retrieve.lexical import Lexical
-from .retrieve.model import Embedder, Encoded
+from .retrieve.model import Embedder, Encoded, default_model_path
 
 log = logging.getLogger(__name__)
 
@@ -45,17 +45,46 @@ STAGE_PASSAGES = 2048
 
 
 def signature(config: Config, embedder: Embedder) -> str:
+    """What the stored vectors depend on: a change re-embeds every article."""
+    return _signature(
+        config, embedder.name, embedder.sentence_vectors, embedder.backend == "onnx-int8"
+    )
+
+
+def configured_signature(config: Config) -> str:
+    """`signature` as the config alone gives it, without loading the model: the name
+    resolves the same way, and int8 vectors come only from an explicit onnx-int8."""
+    m = config.model
+    return _signature(
+        config, m.name or default_model_path(), m.sentence_vectors, m.backend == "onnx-int8"
+    )
+
+
+def _signature(config: Config, model: str, sentences: str, int8: bool) -> str:
     return json.dumps(
         {
             "v": PIPELINE_VERSION,
-            "model": embedder.name,
-            "sentences": embedder.sentence_vectors,
+            "model": model,
+            "sentences": sentences,
             "passages": asdict(config.passages),
             # int8 weights give other vectors; the float backends give the same ones.
-            **({"weights": "int8"} if embedder.backend == "onnx-int8" else {}),
+            **({"weights": "int8"} if int8 else {}),
         },
         sort_keys=True,
     )
+
+
+def changed_settings(stored: str, config: Config) -> list[str]:
+    """The signature's parts in which an index built under `stored` differs from what
+    `config` would build now (empty when it matches or nothing is stored)."""
+    if not stored:
+        return []
+    try:
+        old = json.loads(stored)
+    except ValueError:
+        return ["signature"]
+    new = json.loads(configured_signature(config))
+    return sorted(k for k in old.keys() | new.keys() if old.get(k) != new.get(k))
 
 
 def vector_index(config: Config, vecs: np.ndarray, ids: np.ndarray):

@@ -23,7 +23,7 @@ import faiss
 import numpy as np
 
 from . import models, store
-from .build import build
+from .build import build, changed_settings
 from .config import SEARCH_MODES, Config
 from .errors import IndexEmptyError, IndexMissingError, QueryError
 from .inputs import configured_inputs, is_url
@@ -108,6 +108,13 @@ class Engine:
                      ", ".join(engine.inputs()))  # fmt: skip
             engine.build(progress=progress)
         engine.reload()
+        changed = engine.changed_settings()
+        if changed:
+            log.warning(
+                "the index in %s was built with other %s settings than the config gives: it "
+                "answers as built until `newsdesk index` (or /reindex) re-embeds it",
+                engine.data_dir, ", ".join(changed),
+            )  # fmt: skip
         return engine
 
     def load(self) -> None:
@@ -156,6 +163,11 @@ class Engine:
             return store.current_generation(self._conn()) > 0
         except IndexMissingError:
             return False
+
+    def changed_settings(self) -> list[str]:
+        """The settings (passages, model, ...) in which the stored index differs from what
+        the config would build: a build re-embeds it, until then it is served as built."""
+        return changed_settings(store.get_meta(self._conn(), "signature"), self.config)
 
     def reload(self) -> bool:
         """Load the newest generation if it changed; on a bad file keep the one in use."""

@@ -157,3 +157,23 @@ def test_the_last_committed_build_is_kept_for_other_processes(engine_factory, co
     assert abs(finished - time.time()) < 60 and report.seconds > 0
     engine.build()  # nothing changed: no generation committed, the record stays
     assert engine.last_build()[0].generation == first.generation
+
+
+def test_an_index_built_with_other_passage_settings_is_named_at_load(
+    engine_factory, embedder, caplog
+):
+    """Served as built (answers keep working) but said so: a config change that needs a
+    re-embed would otherwise go unnoticed until the next build."""
+    from index.engine import Engine
+
+    built = engine_factory()
+    assert built.changed_settings() == []
+    config = built.config
+    config.passages.target_words, config.passages.max_words = 60, 120
+    with caplog.at_level("WARNING", logger="index.engine"):
+        engine = Engine.open(config, embedder)
+    assert engine.changed_settings() == ["passages"]
+    assert "built with other passages settings" in caplog.text
+    assert engine.ask("Who did Shoigu meet in Beijing?").hits  # still served as built
+    engine.build()
+    assert engine.changed_settings() == []
