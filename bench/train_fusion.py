@@ -1,6 +1,7 @@
 """Fit the learned fusion's weights (index/data/fusion.json) on the development set, by fold.
 
     python bench/train_fusion.py DATA_DIR QA.jsonl UNANSWERABLE.jsonl [--write] [--json OUT]
+        [--extra EXTRA_DIR EXTRA_QA.jsonl]
 
 DATA_DIR is an index of the dev corpus, as `newsdesk eval` builds it (DATA_DIR/eval/<tag>
 or any data dir holding it). The questions carry the day they were asked: July is fold A,
@@ -12,8 +13,13 @@ direction, is the engine's real retrieval (collapse, overlap trimming and all) o
 *other* month with the weights fitted on one: the held-out figures. `--write` then fits
 on both months and writes the shipped weights with their provenance.
 
+With `--extra`, the questions of EXTRA_QA that are not dev questions (the other months of
+2022, `../shared/corpora/realtimeqa-2022/qa.jsonl`) are labelled on EXTRA_DIR, an index of
+their corpus, and join every fit: fit on them and one month, read the other; and, the
+purest held-out figure, fit on them alone and read both months.
+
 No quiz question is ever ranked with weights fitted on it in the held-out figures; the
-shipped weights saw all 214 dev questions, and the unseen weeks are measured after.
+shipped weights saw every training question, and the unseen weeks are measured after.
 """
 
 from __future__ import annotations
@@ -93,6 +99,12 @@ def summary(r: dict) -> str:
     )
 
 
+def _engine(data_dir: Path) -> tuple[Engine, Config]:
+    config = Config()
+    config.data_dir = str(data_dir)
+    return Engine(config), config
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("data_dir", type=Path)
@@ -100,11 +112,13 @@ def main() -> None:
     ap.add_argument("unanswerable", type=Path)
     ap.add_argument("--write", action="store_true", help="write index/data/fusion.json")
     ap.add_argument("--json", type=Path, help="save the figures here")
+    ap.add_argument(
+        "--extra", nargs=2, type=Path, metavar=("EXTRA_DIR", "EXTRA_QA"),
+        help="more training questions (not dev ones) and an index of their corpus",
+    )  # fmt: skip
     args = ap.parse_args()
 
-    config = Config()
-    config.data_dir = str(args.data_dir)
-    engine = Engine(config)
+    engine, config = _engine(args.data_dir)
     items = [q for q in load_qa(args.qa) if not q.no_answer]
     unans = [q for q in load_qa(args.unanswerable) if q.no_answer]
     folds = {f: [q for q in items if fold_of(q) == f] for f in "AB"}
@@ -112,6 +126,15 @@ def main() -> None:
     ufolds = {"A": unans[0::2], "B": unans[1::2]}
     data = {f: labelled(engine, qs) for f, qs in folds.items()}
     report: dict = {"features": list(FEATURES), "folds": {f: len(q) for f, q in folds.items()}}
+    extra: list = []  # labelled questions of other months, in every fit
+    if args.extra:
+        asked = {q.question for q in items}
+        more = [q for q in load_qa(args.extra[1]) if not q.no_answer and q.question not in asked]
+        extra = labelled(_engine(args.extra[0])[0], more)
+        report["extra"] = {
+            "extra_questions": len(more),
+            "extra_with_an_answering_candidate": len(extra),
+        }
 
     # Baseline: the hand-set blend with the min_score rule, on each month.
     config.search.fusion = "blend"
@@ -121,25 +144,35 @@ def main() -> None:
     for l2 in L2:
         row = {}
         for fit_on, test_on in (("A", "B"), ("B", "A")):
-            w = fit(data[fit_on], l2)
+            w = fit(extra + data[fit_on], l2)
             row[f"{fit_on}->{test_on}"] = held_out(
                 engine, folds[test_on] + ufolds[test_on], Fusion(w)
             )
         report["learned"][str(l2)] = row
+        if extra:  # no dev question in the fit at all: both months held out
+            w = fit(extra, l2)
+            report.setdefault("extra_only", {})[str(l2)] = {
+                f: held_out(engine, folds[f] + ufolds[f], Fusion(w)) for f in "AB"
+            }
         print(f"l2={l2}", flush=True)
         for k, v in row.items():
             print(f"  {k}: " + summary(v))
+        for k, v in report.get("extra_only", {}).get(str(l2), {}).items():
+            print(f"  other months only->{k}: " + summary(v))
     for f in "AB":
         print(f"blend on {f}: " + summary(report["blend"][f]))
 
-    # Choose L2 by the mean held-out R@1 + R@3 + R@200w of both directions.
-    def merit(row):
-        return sum(v["recall@1"] + v["recall@3"] + v["recall@200w"] for v in row.values())
+    # Choose L2 by the summed held-out R@1 + R@3 + R@200w of both directions.
+    # With --extra, the fits on the other months alone count too (both months held out).
+    def merit(l2):
+        rows = [*report["learned"][str(l2)].values()]
+        rows += report.get("extra_only", {}).get(str(l2), {}).values()
+        return sum(v["recall@1"] + v["recall@3"] + v["recall@200w"] for v in rows)
 
-    best = max(L2, key=lambda l2: merit(report["learned"][str(l2)]))
+    best = max(L2, key=merit)
     report["chosen_l2"] = best
     if args.write:
-        w = fit(data["A"] + data["B"], best)
+        w = fit(extra + data["A"] + data["B"], best)
         head = subprocess.run(
             ["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True, text=True
         ).stdout.strip()
@@ -150,6 +183,11 @@ def main() -> None:
                 "unanswerable": str(args.unanswerable.name),
                 "answerable_questions": len(items),
                 "with_an_answering_candidate": sum(len(d) for d in data.values()),
+                **(
+                    {"extra_qa": "/".join(args.extra[1].parts[-3:]), **report["extra"]}
+                    if args.extra
+                    else {}
+                ),
                 "l2": best,
                 "git_head": head,
             }
