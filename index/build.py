@@ -267,8 +267,9 @@ def _build_locked(config, embedder, add, remove, allow_removal, progress, web) -
 
         progress("committing", 0, 0)
         with store.transaction(conn):
+            today = _today()
             for row in article_rows:
-                store.insert_article(conn, row)
+                store.insert_article(conn, row, today)
             store.insert_passages(conn, passage_rows)
             if retired:
                 store.retire_articles(conn, retired, new_gen)
@@ -322,8 +323,15 @@ def _aged(conn, config: Config, gen: int, urls: list[str], gone: set[str]) -> li
         return []
     import datetime as dt
 
-    cutoff = (dt.date.today() - dt.timedelta(days=days)).isoformat()
+    cutoff = (dt.date.fromisoformat(_today()) - dt.timedelta(days=days)).isoformat()
     return [k for k in store.published_before(conn, gen, urls, cutoff) if k not in gone]
+
+
+def _today() -> str:
+    """The local ISO day: what web.max_age_days counts from."""
+    import datetime as dt
+
+    return dt.date.today().isoformat()
 
 
 def _check_removal(plan: InputPlan, live: dict, gone: list[str], allow: bool) -> None:

@@ -44,7 +44,8 @@ CREATE TABLE IF NOT EXISTS articles (
     content_hash TEXT NOT NULL,
     text TEXT NOT NULL,
     added_gen INTEGER NOT NULL,
-    removed_gen INTEGER
+    removed_gen INTEGER,
+    seen TEXT NOT NULL DEFAULT ''  -- ISO day first indexed (kept across edits): ages undated ones
 );
 CREATE INDEX IF NOT EXISTS articles_live ON articles(removed_gen, key);
 CREATE TABLE IF NOT EXISTS passages (
@@ -120,9 +121,18 @@ def connect(data_dir: Path, readonly: bool = False) -> sqlite3.Connection:
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=FULL")
         conn.executescript(SCHEMA)
+        _add_missing_columns(conn)
     conn.execute("PRAGMA foreign_keys=ON")
     conn.execute("PRAGMA busy_timeout=10000")
     return conn
+
+
+def _add_missing_columns(conn: sqlite3.Connection) -> None:
+    """Columns newer than an existing index: added empty (its articles' first-seen day is
+    unknown, so an undated one among them is never retired by age)."""
+    have = {row[1] for row in conn.execute("PRAGMA table_info(articles)")}
+    if "seen" not in have:
+        conn.execute("ALTER TABLE articles ADD COLUMN seen TEXT NOT NULL DEFAULT ''")
 
 
 @contextmanager
@@ -212,10 +222,11 @@ def published_before(
     conn: sqlite3.Connection, gen: int, paths: Iterable[str], day: str
 ) -> list[str]:
     """Keys of live articles read from `paths` and published before `day` (ISO); an
-    undated article is never among them."""
+    undated article counts from the day it was first indexed."""
     rows = conn.execute(
-        f"SELECT a.key FROM articles a WHERE {LIVE} AND a.published != ''"
-        " AND a.published < :day AND a.path IN (SELECT value FROM json_each(:paths))",
+        f"SELECT a.key FROM articles a WHERE {LIVE}"
+        " AND COALESCE(NULLIF(a.published, ''), NULLIF(a.seen, '')) < :day"
+        " AND a.path IN (SELECT value FROM json_each(:paths))",
         {"gen": gen, "day": day, "paths": json.dumps(list(paths))},
     )
     return [r[0] for r in rows]
@@ -267,7 +278,15 @@ def next_ids(conn: sqlite3.Connection) -> tuple[int, int]:
     return a + 1, p + 1
 
 
-def insert_article(conn: sqlite3.Connection, row: dict) -> None:
+def insert_article(conn: sqlite3.Connection, row: dict, today: str) -> None:
+    """Insert an article row; its first-seen day carries over from the live row of the same
+    key it replaces (an edit is not a new article), or is `today`."""
+    before = conn.execute(
+        "SELECT seen FROM articles WHERE key = ? AND removed_gen IS NULL AND seen != ''"
+        " ORDER BY id DESC LIMIT 1",
+        (row["key"],),
+    ).fetchone()
+    row = row | {"seen": before[0] if before else today}
     cols = ", ".join(row)
     conn.execute(
         f"INSERT INTO articles ({cols}) VALUES ({', '.join('?' * len(row))})", list(row.values())

@@ -177,3 +177,20 @@ def test_an_index_built_with_other_passage_settings_is_named_at_load(
     assert engine.ask("Who did Shoigu meet in Beijing?").hits  # still served as built
     engine.build()
     assert engine.changed_settings() == []
+
+
+def test_an_index_from_before_first_seen_days_is_upgraded_in_place(engine_factory, corpus_copy):
+    engine = engine_factory([corpus_copy])
+    conn = sqlite3.connect(engine.data_dir / store.DB_NAME)
+    conn.execute("ALTER TABLE articles DROP COLUMN seen")  # as an older release wrote it
+    conn.commit()
+    conn.close()
+    (corpus_copy / SHOIGU).write_text("Edited. " + (corpus_copy / SHOIGU).read_text())
+    report = engine.build()
+    assert report.changed == 1
+    conn = sqlite3.connect(engine.data_dir / store.DB_NAME)
+    seen = dict(conn.execute("SELECT path, seen FROM articles WHERE removed_gen IS NULL"))
+    conn.close()
+    # The edited article is new to the column: first seen today; the others stay unknown.
+    assert sorted(bool(v) for v in seen.values()).count(True) == 1
+    assert engine.ask("Who did Shoigu meet in Beijing?").hits

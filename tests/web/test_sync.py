@@ -344,3 +344,41 @@ def test_xml_that_is_no_sitemap_nor_feed_fails_only_its_source(tmp_path, site):
     odd, good = read.syncs
     assert good.new_articles == 5 and not good.last_error
     assert odd.failures == 1 and "not a sitemap" in odd.last_error
+
+
+def test_an_undated_article_ages_from_the_day_it_was_first_indexed(
+    tmp_path, embedder, site, monkeypatch
+):
+    """A page with no date anywhere would otherwise stay in a followed site's index for
+    ever; an edit of it is not a new article, so its age is kept."""
+    import datetime as dt
+
+    day = [dt.date(2026, 12, 1)]
+
+    class Today(dt.date):
+        @classmethod
+        def today(cls):
+            return day[0]
+
+    monkeypatch.setattr(dt, "date", Today)
+    slug, title, lead = STORIES[0]
+
+    def undated(page: bytes) -> bytes:  # the copyright year would be read as 1 January
+        dated = b'<meta property="article:published_time" content="2026-11-20T08:00:00Z">'
+        return page.replace(dated, b"").replace(b"Copyright 2026 ", b"")
+
+    page = undated(article_html(slug, title, lead))
+    edited = undated(article_html(slug, title, lead, extra="It rained all day."))
+    url = site.put("/undated", Reply(page, etag='"a"'))
+    engine = Engine(config_for(tmp_path / "data", [url]), embedder)
+    engine.config.web.max_age_days = 3
+    assert engine.build().added == 1
+    (article,) = engine.articles()
+    assert article.published == ""  # truly undated: nothing to age it by but first sight
+    day[0] = dt.date(2026, 12, 3)
+    site.put("/undated", Reply(edited, etag='"b"'))
+    report = engine.build()
+    assert (report.changed, report.removed) == (1, 0)  # edited, still young
+    day[0] = dt.date(2026, 12, 5)  # 4 days after it was first seen, though 2 after the edit
+    report = engine.build()
+    assert report.removed == 1 and engine.articles() == []
