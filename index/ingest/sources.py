@@ -262,7 +262,6 @@ def read_html(html: str, path: str, raw_hash: str) -> Document:
 
     from .blocks import block_key, element_blocks, figure_captions, merge_blocks
     from .clean import not_an_article
-    from .meta import parse_date
 
     # Links are kept (as <ref>) only so that paragraphs made of links can be told apart.
     options = {"include_comments": False, "include_links": True}
@@ -295,10 +294,30 @@ def read_html(html: str, path: str, raw_hash: str) -> Document:
         text=text,
         title=doc.title or "",
         outlet=doc.sitename or "",
-        published=parse_date(doc.date or ""),
+        published=page_day(doc.date or "", html),
         url=doc.url or "",
         scraped=False,
     )
+
+
+def page_day(found: str, html: str) -> str:
+    """trafilatura's date of a page, unless it is a year passed off as a day.
+
+    With no date in the page's metadata, its extensive search takes the footer's
+    "Copyright 2015" for 1 January 2015, and that day would age the article (the recency
+    prior, web.max_age_days). A 1 January that the metadata alone does not give is
+    dropped: the page is undated."""
+    from .meta import parse_date
+
+    day = parse_date(found)
+    if not day.endswith("-01-01"):
+        return day
+    import htmldate
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UnknownTimezoneWarning)
+        strict = htmldate.find_date(html, extensive_search=False, original_date=True)
+    return day if strict and strict[:10] == day else ""
 
 
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*(?:\n|\Z)", re.S)

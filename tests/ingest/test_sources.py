@@ -388,3 +388,20 @@ def test_a_page_dated_in_an_unknown_zone_reads_without_a_warning():
         warnings.simplefilter("error", UnknownTimezoneWarning)
         doc = read_html(page.read_text(encoding="utf-8", errors="replace"), str(page), "h")
     assert doc.published[:4].isdigit() and doc.text
+
+
+@pytest.mark.parametrize(
+    ("name", "day"),
+    [
+        # No date in the metadata: the footer's "Copyright 2015" is not 1 January 2015.
+        ("about.com1.html", ""),
+        ("usnews.com2.html", ""),
+        # A story of New Year's Day, dated so in its metadata, keeps its day.
+        ("mashable.com1.html", "2010-01-01"),
+        ("space.com1.html", "2014-11-04"),
+    ],
+)
+def test_a_copyright_year_is_not_taken_for_the_day_a_page_was_published(name, day):
+    page = PAGES / name
+    doc = read_html(page.read_text(encoding="utf-8", errors="replace"), str(page), "h")
+    assert doc.published == day
