@@ -87,7 +87,9 @@ def model_identity(name: str) -> str:
 def _parts(sig: str) -> dict:
     """A stored signature's parts, an older spelling of the default model read as today's."""
     parts = json.loads(sig)
-    if isinstance(parts, dict) and isinstance(parts.get("model"), str):
+    if not isinstance(parts, dict):
+        raise ValueError("a signature is a JSON object")
+    if isinstance(parts.get("model"), str):
         parts["model"] = model_identity(parts["model"])
     return parts
 
@@ -294,7 +296,7 @@ def _build_locked(config, embedder, add, remove, allow_removal, progress, web) -
 
         progress("committing", 0, 0)
         with store.transaction(conn):
-            today = _today()
+            today = _today().isoformat()
             for row in article_rows:
                 store.insert_article(conn, row, today)
             store.insert_passages(conn, passage_rows)
@@ -350,15 +352,15 @@ def _aged(conn, config: Config, gen: int, urls: list[str], gone: set[str]) -> li
         return []
     import datetime as dt
 
-    cutoff = (dt.date.fromisoformat(_today()) - dt.timedelta(days=days)).isoformat()
+    cutoff = (_today() - dt.timedelta(days=days)).isoformat()
     return [k for k in store.published_before(conn, gen, urls, cutoff) if k not in gone]
 
 
-def _today() -> str:
-    """The local ISO day: what web.max_age_days counts from."""
+def _today():
+    """The local day: what web.max_age_days counts from, and an article's first-seen day."""
     import datetime as dt
 
-    return dt.date.today().isoformat()
+    return dt.date.today()
 
 
 def _check_removal(plan: InputPlan, live: dict, gone: list[str], allow: bool) -> None:
