@@ -266,7 +266,7 @@ def _build_locked(config, embedder, add, remove, allow_removal, progress, web) -
                 rel = [(a - p.start, b - p.start) for a, b in p.sentences]
                 passage_rows.append((
                     pid, aid, p.order, p.start, p.end, p.text, store.encode_sentences(rel),
-                    enc.vectors[i].tobytes(), enc.sentence_vectors[i].astype(np.float16).tobytes(),
+                    enc.vectors[i].tobytes(), enc.sentence_vectors[i].astype(np.float16, copy=False).tobytes(),
                 ))  # fmt: skip
         report.passages_embedded = len(new_ids)
 
@@ -413,7 +413,7 @@ def _embed(conn, articles, passages, config: Config, embedder: Embedder, sig, pr
         row = have.get(art.content_hash)
         if row and json.loads(row[0]) == counts[n]:
             vecs = np.frombuffer(row[1], np.float32).reshape(-1, dim)
-            flat = np.frombuffer(row[2], np.float16).reshape(-1, dim).astype(np.float32)
+            flat = np.frombuffer(row[2], np.float16).reshape(-1, dim)
             bounds = np.cumsum([0, *counts[n]])
             done[n] = (vecs, [flat[bounds[i] : bounds[i + 1]] for i in range(len(counts[n]))])
     if done:
@@ -441,10 +441,14 @@ def _embed(conn, articles, passages, config: Config, embedder: Embedder, sig, pr
         rows, at = [], 0
         for n in chunk:
             k = len(passages[n])
-            vecs, sents = enc.vectors[at : at + k], enc.sentence_vectors[at : at + k]
-            at += k
-            done[n] = (vecs, sents)
+            vecs = enc.vectors[at : at + k]
+            # float16, as stored: a large first build holds every sentence vector until
+            # the commit, and float32 copies doubled that memory for nothing.
+            sents = enc.sentence_vectors[at : at + k]
             flat = np.concatenate(sents).astype(np.float16)
+            at += k
+            bounds = np.cumsum([0, *map(len, sents)])
+            done[n] = (vecs, [flat[bounds[i] : bounds[i + 1]] for i in range(k)])
             rows.append((articles[n].content_hash, sig, json.dumps(counts[n]),
                          vecs.astype(np.float32).tobytes(), flat.tobytes()))  # fmt: skip
         with store.transaction(conn):
