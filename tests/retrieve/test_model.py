@@ -140,11 +140,13 @@ def test_standalone_sentences_shared_by_passages_are_embedded_once(embedder):
 
 
 def test_a_damaged_cached_onnx_export_is_made_again(tmp_path, monkeypatch, caplog):
-    from index.retrieve.model import Embedder, default_model_path
+    from index.retrieve.model import DEFAULT_MODEL, Embedder
     from index.retrieve.onnx import onnx_cache_dir
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    cached = onnx_cache_dir(default_model_path()) / "model.onnx"
+    # the shipped model's export is kept under its package's name, so another virtualenv
+    # (the same weights at another path) finds it
+    cached = onnx_cache_dir(DEFAULT_MODEL) / "model.onnx"
     cached.parent.mkdir(parents=True)
     cached.write_bytes(b"\x08\x07half an onnx file")  # what a full disk or a bad copy leaves
     with caplog.at_level("WARNING", logger="index.retrieve"):
