@@ -43,3 +43,20 @@ def test_quick_bench_on_tiny_corpus(tmp_path):
     assert 0.9 < size["index_vs_raw"] < 1.2
     assert any(t["target"] == "H100 build throughput" for t in res["targets"])
     assert "Targets" in proc.stdout
+
+
+def test_cloze_training_runs_on_the_sample(tmp_path):
+    out = tmp_path / "model"
+    proc = subprocess.run(
+        [
+            sys.executable, str(ROOT / "bench" / "train_cloze.py"), str(out),
+            "--corpus", str(SAMPLE_CORPUS), "--questions", "2", "--batch", "2",
+        ],
+        capture_output=True, text=True, cwd=ROOT, timeout=240, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    # one question per article, a name or number of one of its sentences masked
+    assert "2 articles, 2 cloze questions" in proc.stdout and "what" in proc.stdout
+    provenance = json.loads((out / "provenance.json").read_text())
+    assert provenance["questions"] == 2 and provenance["steps"] == 1
+    assert (out / "modules.json").exists()
