@@ -154,7 +154,7 @@ class StubEmbedder:
     """Stands in for the model where vectors don't matter (the no-change rebuild of 10k
     synthetic articles embeds nothing): deterministic vectors from a hash of the text."""
 
-    name = "bench-stub"
+    name = identity = "bench-stub"
     sentence_vectors = "contextual"
     backend = "stub"
 

@@ -9,6 +9,7 @@ object: start-up (Engine.open to first answer), per-question latency of Engine.a
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sys
@@ -43,9 +44,7 @@ def main() -> None:
     m = config.model
 
     t0 = time.perf_counter()
-    embedder = Embedder(
-        m.name, m.device, m.batch_size, m.max_seq_length, m.sentence_vectors, m.backend
-    )
+    embedder = Embedder.from_config(m)
     model_s = time.perf_counter() - t0
     rss_model = rss()["rss"]
     engine = Engine.open(config, embedder)
@@ -92,9 +91,7 @@ def main() -> None:
     try:
         if other["backend"] == "onnx" and "--no-onnx" in sys.argv:
             raise ValueError("--no-onnx")
-        alt = Embedder(
-            m.name, m.device, m.batch_size, m.max_seq_length, m.sentence_vectors, other["backend"]
-        )
+        alt = Embedder.from_config(dataclasses.replace(m, backend=other["backend"]))
     except (ImportError, ValueError) as exc:
         other["skipped"] = str(exc)
     else:

@@ -1,7 +1,7 @@
 """Fine-tune the embedding model on cloze questions made from news coverage (no quiz question).
 
     python bench/train_cloze.py OUT_DIR [--corpus ../shared/corpora/realtimeqa-2022/corpus.jsonl]
-        [--questions 2560] [--lr 2e-5] [--batch 32] [--seed 0] [--articles 0]
+        [--questions 2560] [--lr 2e-5] [--batch 32] [--seed 0] [--articles 0] [--rank 16]
 
 Each pseudo-question is one sentence of a passage with one name or number in it replaced
 by "what" ("Esther what, a director of product management at Twitter, confirmed ...").
@@ -10,7 +10,9 @@ and, as the hard negative, another passage of the same article; the rest of the 
 are in-batch negatives. That asks the model which *passage* holds a fact, the decision a
 reply is made of (headline -> passage pairs teach only which story: README, issue 14).
 Articles are read, cleaned and split by the product's own pipeline. Writes a
-sentence-transformers model to OUT_DIR with provenance.json beside it.
+sentence-transformers model to OUT_DIR with provenance.json beside it, and its change to
+the shipped model cut to rank --rank as OUT_DIR/delta-r<rank>.npz: what the product ships
+(index/data/cloze-r16.npz, applied when the model loads: index/retrieve/delta.py).
 
 Measured (lab, 2,560 questions, 1 epoch, 19 min on 2 cores): the dev questions' candidates
 ranked by cosine alone, R@1 0.369 -> 0.411, R@3 0.528 -> 0.575, R@10 0.626 -> 0.678.
@@ -29,6 +31,8 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -36,6 +40,7 @@ from index.config import PassageConfig  # noqa: E402
 from index.ingest.articles import prepare  # noqa: E402
 from index.ingest.passages import make_passages  # noqa: E402
 from index.ingest.sources import read_sources  # noqa: E402
+from index.retrieve.delta import PROVENANCE, make_delta  # noqa: E402
 from index.retrieve.model import default_model_path, quiet_offline_hub  # noqa: E402
 
 # A name (capitalised run, not at the sentence start) or a number: what a quiz asks for.
@@ -128,6 +133,7 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--articles", type=int, default=0, help="read only the first N (0: all)")
+    ap.add_argument("--rank", type=int, default=16, help="rank of the shipped weights delta")
     args = ap.parse_args()
 
     read = read_sources([args.corpus])
@@ -163,7 +169,20 @@ def main() -> None:
         "git_head": head,
     }
     (args.out / "provenance.json").write_text(json.dumps(provenance, indent=1) + "\n")
-    print(f"wrote {args.out} ({steps} steps, {seconds:.0f} s)")
+    delta = write_delta(model, args.out / f"delta-r{args.rank}.npz", args.rank, provenance)
+    print(f"wrote {args.out} ({steps} steps, {seconds:.0f} s) and {delta}")
+
+
+def write_delta(model, path: Path, rank: int, provenance: dict) -> Path:
+    """The tuned transformer's change to the shipped one, rank `rank`, as fp16 arrays."""
+    from sentence_transformers import SentenceTransformer
+
+    base = SentenceTransformer(default_model_path(), device="cpu")[0].auto_model.state_dict()
+    tuned = {k: v.detach().cpu() for k, v in model[0].auto_model.state_dict().items()}
+    arrays = make_delta(base, tuned, rank)
+    meta = {**provenance, "rank": rank, "params": int(sum(a.size for a in arrays.values()))}
+    np.savez(path, **arrays, **{PROVENANCE: np.array(json.dumps(meta))})
+    return path
 
 
 if __name__ == "__main__":

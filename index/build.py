@@ -47,7 +47,7 @@ STAGE_PASSAGES = 2048
 def signature(config: Config, embedder: Embedder) -> str:
     """What the stored vectors depend on: a change re-embeds every article."""
     return _signature(
-        config, embedder.name, embedder.sentence_vectors, embedder.backend == "onnx-int8"
+        config, embedder.identity, embedder.sentence_vectors, embedder.backend == "onnx-int8"
     )
 
 
@@ -55,14 +55,15 @@ def configured_signature(config: Config) -> str:
     """`signature` as the config alone gives it, without loading the model (int8 vectors
     come only from an explicit onnx-int8)."""
     m = config.model
-    return _signature(config, m.name, m.sentence_vectors, m.backend == "onnx-int8")
+    identity = model_identity(m.name, m.adapter)
+    return _signature(config, identity, m.sentence_vectors, m.backend == "onnx-int8")
 
 
 def _signature(config: Config, model: str, sentences: str, int8: bool) -> str:
     return json.dumps(
         {
             "v": PIPELINE_VERSION,
-            "model": model_identity(model),
+            "model": model,
             "sentences": sentences,
             "passages": asdict(config.passages),
             # int8 weights give other vectors; the float backends give the same ones.

@@ -42,6 +42,7 @@ class ModelConfig:
     max_seq_length: int = 256
     sentence_vectors: str = "standalone"  # standalone | contextual (faster builds)
     backend: str = "auto"  # auto | torch | onnx | onnx-int8 (ONNX Runtime on the CPU)
+    adapter: str = "none"  # weights delta: auto (shipped, on the shipped model) | none | path
     reranker: str = ""  # CrossEncoder name or path; empty = no reranking
     rerank_candidates: int = 20
 

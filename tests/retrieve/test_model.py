@@ -144,9 +144,11 @@ def test_a_damaged_cached_onnx_export_is_made_again(tmp_path, monkeypatch, caplo
     from index.retrieve.onnx import onnx_cache_dir
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    # the shipped model's export is kept under its package's name, so another virtualenv
-    # (the same weights at another path) finds it
-    cached = onnx_cache_dir(DEFAULT_MODEL) / "model.onnx"
+    # the shipped model's export is kept under its package's name and its weights delta,
+    # so another virtualenv (the same weights at another path) finds it
+    emb = Embedder(backend="torch")
+    assert emb.identity.startswith(DEFAULT_MODEL)
+    cached = onnx_cache_dir(emb.identity) / "model.onnx"
     cached.parent.mkdir(parents=True)
     cached.write_bytes(b"\x08\x07half an onnx file")  # what a full disk or a bad copy leaves
     with caplog.at_level("WARNING", logger="index.retrieve"):
