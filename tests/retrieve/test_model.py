@@ -157,3 +157,28 @@ def test_a_damaged_cached_onnx_export_is_made_again(tmp_path, monkeypatch, caplo
     assert "cannot be loaded; making it again" in caplog.text
     assert cached.stat().st_size > 1_000_000
     assert emb.encode_queries(["Who was evacuated?"]).shape == (1, emb.dim)
+
+
+def test_a_local_model_retrained_in_place_re_embeds_the_index(tmp_path):
+    import json
+    import shutil
+
+    from index.build import changed_parts, configured_signature
+    from index.config import Config
+    from index.retrieve.model import default_model_path, model_identity
+
+    local = tmp_path / "my-model"
+    shutil.copytree(default_model_path(), local)
+    config = Config()
+    config.model.name = str(local)
+    before = configured_signature(config)
+    assert model_identity(str(local)).startswith(f"{local}@")
+    # an index built before weights were part of the identity is taken as built by them
+    legacy = json.dumps(json.loads(before) | {"model": str(local)}, sort_keys=True)
+    assert changed_parts(legacy, before) == []
+
+    weights = local / "model.safetensors"
+    data = weights.read_bytes()
+    weights.write_bytes(data[:-1] + bytes([data[-1] ^ 1]))  # what a new training run leaves
+    after = configured_signature(config)
+    assert changed_parts(before, after) == ["model"]
