@@ -125,7 +125,8 @@ def test_open_engine_builds_the_configured_sources_when_no_index_exists(
         "The lighthouse on the point was repainted red and white by volunteers.\n",
         encoding="utf-8",
     )
-    monkeypatch.setattr("index.engine.Embedder", lambda *args, **kwargs: embedder)
+    # the engine loads its model through Embedder.from_config: the session's model stands in
+    monkeypatch.setattr("index.engine.Embedder.from_config", lambda config: embedder)
     config = Config(data_dir=str(tmp_path / "data"), sources=[str(corpus)])
     engine = bot.app.open_engine(config)
     assert engine.generation == 1
