@@ -65,10 +65,11 @@ def _weights_digest(stats: tuple[tuple[str, int, int], ...]) -> str:
     return h.hexdigest()[:12]
 
 
-def model_identity(name: str, adapter: str = "none") -> str:
-    """The model's name for signatures and caches, with the weights delta applied to it.
-    A model in a local folder is also known by its weights' digest: retrained in place, it
-    re-embeds the index instead of mixing its vectors with the old model's."""
+def resolve_model(name: str, adapter: str = "none") -> tuple[str, Path | None]:
+    """The model's name for signatures and caches, with the weights delta applied to it,
+    and that delta's file. A model in a local folder is also known by its weights' digest:
+    retrained in place, it re-embeds the index instead of mixing its vectors with the old
+    model's."""
     if not name or name.endswith(_DEFAULT_MODEL_DIR) or name == default_model_path():
         name = DEFAULT_MODEL
     elif Path(name).is_dir():
@@ -77,7 +78,11 @@ def model_identity(name: str, adapter: str = "none") -> str:
             stats = tuple((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in weights)
             name = f"{name}@{_weights_digest(stats)}"
     delta = resolve_adapter(adapter, name == DEFAULT_MODEL)
-    return f"{name}+{delta_tag(delta)}" if delta else name
+    return (f"{name}+{delta_tag(delta)}" if delta else name), delta
+
+
+def model_identity(name: str, adapter: str = "none") -> str:
+    return resolve_model(name, adapter)[0]
 
 
 def resolve_device(device: str) -> str:
@@ -123,9 +128,9 @@ class Embedder:
         self.sentence_vectors = sentence_vectors
         self.model = SentenceTransformer(self.name, device=self.device)
         self.model.max_seq_length = min(max_seq_length, self.model.max_seq_length or 512)
-        # The shipped model is fine-tuned by a small delta on its weights (delta.py).
-        self.identity = model_identity(self.name, adapter)
-        delta = resolve_adapter(adapter, model_identity(self.name) == DEFAULT_MODEL)
+        # A weights delta (model.adapter, delta.py) goes on before any ONNX export, so
+        # both backends carry it; the export cache is keyed by the identity that names it.
+        self.identity, delta = resolve_model(self.name, adapter)
         if delta:
             apply_delta(self.model[0].auto_model, load_delta(delta))
         if self.device.startswith("cuda"):

@@ -144,8 +144,8 @@ def test_a_damaged_cached_onnx_export_is_made_again(tmp_path, monkeypatch, caplo
     from index.retrieve.onnx import onnx_cache_dir
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    # the shipped model's export is kept under its package's name and its weights delta,
-    # so another virtualenv (the same weights at another path) finds it
+    # the shipped model's export is kept under its package's name (and its weights delta,
+    # when one is applied), so another virtualenv (the same weights at another path) finds it
     emb = Embedder(backend="torch")
     assert emb.identity.startswith(DEFAULT_MODEL)
     cached = onnx_cache_dir(emb.identity) / "model.onnx"
