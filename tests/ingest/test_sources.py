@@ -390,6 +390,7 @@ def test_a_page_dated_in_an_unknown_zone_reads_without_a_warning():
     assert doc.published[:4].isdigit() and doc.text
 
 
+@needs_pages
 @pytest.mark.parametrize(
     ("name", "day"),
     [
