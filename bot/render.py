@@ -43,7 +43,7 @@ MAX_EMBED_TOTAL = 6000  # all embeds of one message together
 MAX_EMBEDS = 10
 MAX_URL = 2048
 
-NOT_COVERED = "The coverage doesn't address this question."
+NOT_COVERED = Answer.NOT_COVERED
 ACCENT = discord.Colour(0x2B6CB0)
 MUTED = discord.Colour(0x718096)
 ZWSP = "\u200b"
@@ -181,7 +181,7 @@ def answer_content(answer: Answer, min_score: float = 0.0, context: str = "") ->
     if context:
         line += f"\n-# ↪ following up on: {inert_user(clip(' '.join(context.split()), 300))}"
     if not answer.covered or not answer.hits:
-        return clip(f"{line}\n{NOT_COVERED}", MAX_CONTENT)
+        return clip(f"{line}\n{answer.refusal}", MAX_CONTENT)
     shown = [h for group in by_article(answer.hits)[:MAX_EMBEDS] for h in group]
     strong = max(1, sum(h.score >= min_score for h in shown))
     what = _passages(strong)

@@ -68,6 +68,10 @@ class SearchConfig:
     lead_bonus: float = 0.04  # dense-score prior for an article's first passages
     collapse_similarity: float = 0.92  # passages this similar from other articles merge
     fusion: str = "learned"  # hybrid order: learned (index/data/fusion.json) | blend
+    # A question that names its time ("this week") is covered only by relevant articles
+    # published then (timeframe.py); scraped dates are days off, so the window widens.
+    timeframe: bool = True
+    timeframe_slack_days: int = 3
 
 
 @dataclass

@@ -42,6 +42,7 @@ from .retrieve.ranking import (
     unshown_part,
 )
 from .retrieve.rerank import Reranker, rerank
+from .retrieve.timeframe import covered_in, not_covered_reason, question_timeframe
 
 log = logging.getLogger(__name__)
 
@@ -278,7 +279,11 @@ class Engine:
             question, k=k, mode=mode, outlets=outlets, since=since, until=until, as_of=as_of
         )
         return Answer(
-            question.strip(), ranked.covered, ranked.hits if ranked.covered else [], ranked.mode
+            question.strip(),
+            ranked.covered,
+            ranked.hits if ranked.covered else [],
+            ranked.mode,
+            ranked.reason,
         )
 
     @property
@@ -349,7 +354,13 @@ class Engine:
         # passage of lower relevance first (the lead that names the answer), and that
         # must not turn a covered question into a refusal.
         covered = bool(hits) and max(pool.relevance.values()) >= sc.min_score
-        return Answer(pool.question, covered, hits, pool.mode)
+        reason = ""
+        frame = sc.timeframe and question_timeframe(pool.question, as_of or _today())
+        if covered and frame:
+            dated = ((pool.relevance[p], arts[rows[p].article_id].published) for p in pool.ids)
+            if not covered_in(frame, dated, sc.min_score, sc.timeframe_slack_days):
+                covered, reason = False, not_covered_reason(frame)
+        return Answer(pool.question, covered, hits, pool.mode, reason)
 
     def candidates(
         self, question, *, mode=None, k=None, outlets=None, since=None, until=None, as_of=None,
@@ -425,7 +436,7 @@ class Engine:
             return Candidates(
                 question, mode, ids, rows, arts, lexical, rel, sims, np.zeros((len(ids), 0))
             )
-        day = (as_of or datetime.now(UTC).date()).toordinal()
+        day = (as_of or _today()).toordinal()
         kind = fusion.question_kind(question)
         texts = [rows[p].text for p in ids]
         names, numbers, sent_cov = np.zeros(len(ids)), np.zeros(len(ids)), np.zeros(len(ids))
@@ -544,3 +555,8 @@ def parse_iso_date(value: str, name: str = "date") -> str:
 
 def _citation(a: IndexedArticle) -> Citation:
     return Citation(a.id, a.title, a.outlet, a.published, a.url, a.path)
+
+
+def _today() -> date:
+    """The day a question is asked when the caller gives none (UTC)."""
+    return datetime.now(UTC).date()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 # A build reports (stage, done, total) as it goes; while embedding, done/total count passages.
 Progress = Callable[[str, int, int], None]
@@ -108,10 +109,18 @@ class Hit:
 
 @dataclass(slots=True)
 class Answer:
+    NOT_COVERED: ClassVar[str] = "The coverage doesn't address this question."
+
     question: str
     covered: bool
     hits: list[Hit]
     mode: str = "hybrid"
+    reason: str = ""  # why it is not covered, when there is more to say than NOT_COVERED
+
+    @property
+    def refusal(self) -> str:
+        """What a reply says when the question is not covered."""
+        return self.reason or self.NOT_COVERED
 
 
 @dataclass(slots=True)

@@ -11,8 +11,6 @@ from rich.table import Table
 
 from index import Answer, BuildReport, Hit, IndexedArticle
 
-NOT_COVERED = "The coverage doesn't address this question."
-
 
 def plural(n: int, noun: str, nouns: str | None = None) -> str:
     """'1 article', '2 articles', '0 articles'."""
@@ -42,6 +40,7 @@ def answer_dict(answer: Answer) -> dict:
         "covered": answer.covered,
         "mode": answer.mode,
         "hits": [hit_dict(h) for h in answer.hits],
+        **({} if answer.covered else {"refusal": answer.refusal}),
     }
 
 
@@ -52,7 +51,7 @@ def dumps(doc: object) -> str:
 def print_answer(console: Console, answer: Answer) -> None:
     console.print(f"[bold]Q:[/bold] {escape(answer.question)}\n")
     if not answer.covered:
-        console.print(NOT_COVERED)
+        console.print(answer.refusal)
         return
     for n, hit in enumerate(answer.hits, 1):
         before = hit.text[: hit.quote_start]

@@ -1,10 +1,13 @@
 """Done criteria of the index issue on the shipped sample coverage, with the real model."""
 
 import logging
+from datetime import date
 
 import pytest
 
+from index.engine import Engine
 from index.errors import NoMatchingArticlesError, QueryError
+from tests.helpers import make_config
 
 FURNITURE = [
     "TRENDING", "Endrick", "Gatwick", "Housing Market", "Phone", "+91", "info@devdiscourse",
@@ -116,3 +119,27 @@ def test_sources_search_is_literal_text(sample_engine):
     assert sample_engine.articles("0_f4dd")  # the file name holds "000_f4dd..."
     assert sample_engine.articles("%") == [] and sample_engine.articles("0%f") == []
     assert sample_engine.articles("Sh_igu") == []  # _ is not a one-character wildcard
+
+
+def test_a_question_that_names_its_time_needs_news_from_then(engine_factory, corpus_copy):
+    """A question saying "this week", asked days after the dated Beijing story, is covered
+    by it; asked a year later, the reply says the coverage has nothing from then instead
+    of quoting old news as this week's."""
+    (corpus_copy / "004_be67d9445b5e8b0f.txt").unlink()  # undated: it could be from any week
+    engine = engine_factory([corpus_copy])
+    question = "Who did Shoigu meet in Beijing this week?"
+    days_after = engine.ask(question, as_of=date(2025, 3, 2))
+    assert days_after.covered and any("Wang Yi" in h.text for h in days_after.hits)
+    year_after = engine.ask(question, as_of=date(2026, 3, 2))
+    assert not year_after.covered and year_after.hits == []
+    assert year_after.refusal.startswith("Nothing in the coverage from 2026-02-23 to 2026-03-02")
+    # without the time words the same story answers whenever it is asked
+    assert engine.ask("Who did Shoigu meet in Beijing?", as_of=date(2026, 3, 2)).covered
+    off = make_config(engine.data_dir, [corpus_copy], timeframe=False)
+    assert Engine(off, engine.embedder).ask(question, as_of=date(2026, 3, 2)).covered
+
+
+def test_an_undated_article_may_be_from_any_week(sample_engine):
+    """The sample's ICC story has no date: a year on, it may still be this week's news."""
+    answer = sample_engine.ask("Is China a member of the ICC this week?", as_of=date(2026, 3, 2))
+    assert answer.covered and "Rome Statute" in answer.hits[0].text

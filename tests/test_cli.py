@@ -77,7 +77,8 @@ def test_ask_builds_the_default_corpus_on_first_use_and_prints_json(run, tmp_pat
 def test_not_covered_json_and_text(run, tmp_path):
     code, out, _ = run("--data-dir", str(tmp_path), "ask", "Who is Endrick?", "--json")
     assert code == 0 and json.loads(out) == {
-        "question": "Who is Endrick?", "covered": False, "mode": "hybrid", "hits": []
+        "question": "Who is Endrick?", "covered": False, "mode": "hybrid", "hits": [],
+        "refusal": "The coverage doesn't address this question.",
     }  # fmt: skip
     code, out, _ = run("--data-dir", str(tmp_path), "ask", "What is the outlet's phone number?")
     assert "doesn't address" in out and "+91" not in out
