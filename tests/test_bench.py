@@ -67,3 +67,33 @@ def test_cloze_training_runs_on_the_sample(tmp_path):
         meta = json.loads(str(delta["provenance"]))
         assert meta["rank"] == 16 and meta["questions"] == 2
         assert delta["encoder.layer.0.attention.self.query.weight:a"].shape == (384, 16)
+
+
+def test_refusal_folds_reads_the_timeframe_rule(tmp_path, engine_factory, corpus_copy):
+    (corpus_copy / "004_be67d9445b5e8b0f.txt").unlink()  # undated: from any week
+    engine = engine_factory([corpus_copy])
+    asked = {"question": "Who did Shoigu meet in Beijing this week?"}
+    qa, unanswerable = tmp_path / "qa.jsonl", tmp_path / "un.jsonl"
+    qa.write_text(
+        json.dumps(asked | {"answers": ["Wang Yi"], "date": "2025/03/02"})
+        + "\n"
+        + json.dumps(
+            {"question": "Who did Shoigu meet?", "answers": ["Wang Yi"], "date": "2026/03/02"}
+        )
+        + "\n"
+    )
+    unanswerable.write_text(json.dumps(asked | {"no_answer": True, "date": "2026/03/02"}) + "\n")
+    out = tmp_path / "folds.json"
+    proc = subprocess.run(
+        [
+            sys.executable, str(ROOT / "bench" / "refusal_folds.py"), str(engine.data_dir),
+            str(qa), str(unanswerable), "--json", str(out),
+        ],
+        capture_output=True, text=True, cwd=ROOT, timeout=240, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    rows = {r["timeframe_slack_days"]: r for r in json.loads(out.read_text())["settings"]}
+    assert rows[None]["refused_unanswerable"] == [0, 1]  # the rule off: a year-old story answers
+    assert rows[3]["refused_unanswerable"] == [1, 1]
+    assert rows[3]["wrongly_refused"] == [0, 2]
+    assert rows[3]["wrongly_refused_by_month"] == {"2025-03": [0, 1], "2026-03": [0, 1]}
