@@ -186,6 +186,9 @@ def test_not_covered_has_no_embeds():
     answer = Answer("Who won the Champions League final?", False, [])
     assert render.answer_embeds(answer) == []
     assert render.NOT_COVERED in render.answer_content(answer)
+    why = "Nothing in the coverage from 2026-02-23 to 2026-03-02 (“this week”) addresses this question."
+    dated = Answer("Who won this week?", False, [], reason=why)
+    assert render.answer_content(dated).endswith(why) and render.answer_embeds(dated) == []
 
 
 def test_worst_case_answer_fits_discord_limits():
