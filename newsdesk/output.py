@@ -105,8 +105,24 @@ def print_sources(console: Console, rows: list[IndexedArticle]) -> None:
         table.add_row(
             str(a.id), escape(a.title or a.path), escape(a.outlet), a.published, str(a.passages)
         )
-    console.print(table)
+    print_table(console, table)
     console.print(plural(len(rows), "article"))
+
+
+def print_table(console: Console, table: Table) -> None:
+    """A table at its full width when the output is not a terminal: piped into a file or
+    another program, rich would otherwise squeeze it into 80 columns and cut figures to
+    "0.4…"."""
+    if console.is_terminal:
+        console.print(table)
+        return
+    narrow = console.width
+    needed = console.measure(table, options=console.options.update_width(10_000)).maximum
+    console.width = max(narrow, needed)
+    try:
+        console.print(table)
+    finally:
+        console.width = narrow
 
 
 def _share(v: float | None) -> str:
@@ -126,7 +142,7 @@ def print_eval(console: Console, results: list) -> None:
             f"{r.mrr10:.3f}", _share(r.refusal_accuracy), f"{r.false_refusal:.3f}",
             f"{r.latency_p50_ms:.1f}",
         )  # fmt: skip
-    console.print(table)
+    print_table(console, table)
     r = results[0]
     console.print(
         f"{plural(r.answerable, 'answerable question')}, "

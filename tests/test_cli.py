@@ -250,6 +250,8 @@ def test_eval_counts_read_in_the_singular(run, tmp_path):
     )
     code, out, _ = run("--data-dir", str(tmp_path), "eval", str(qa), "--mode", "bm25")
     assert code == 0 and "1 answerable question, 1 unanswerable question" in out
+    # piped, the table keeps its full width: no figure cut to "0.4…"
+    assert "false refusal" in out and "refusal acc" in out and "…" not in out
 
 
 def test_plural():
