@@ -207,7 +207,8 @@ def _parser() -> argparse.ArgumentParser:
         type=_iso_date,
         metavar="YYYY-MM-DD",
         help="the day the question is asked, for the ranking's soft preference for recent "
-        "articles (default: today; give an archive's last day to ask about its time)",
+        "articles and for the time a question names ('this week' needs news from then) "
+        "(default: today; give an archive's last day to ask about its time)",
     )
     ask.add_argument("--json", action="store_true", help="print the answer as one JSON document")
 
