@@ -9,6 +9,7 @@ was read and no longer holds it, or its input was removed: nothing else is ever 
 
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
 from collections.abc import Iterable, Sequence
@@ -18,6 +19,8 @@ from pathlib import Path
 from . import store
 from .config import SAMPLE_CORPUS, Config
 from .errors import SourceError, SourceMissingError
+
+log = logging.getLogger(__name__)
 
 
 def is_url(source: Path | str) -> bool:
@@ -39,6 +42,22 @@ def location(source: Path | str) -> str:
 def configured_inputs(config: Config) -> list[str]:
     """The locations of the config's sources (the shipped sample when it names none)."""
     return [location(s) for s in config.sources] or [location(SAMPLE_CORPUS)]
+
+
+def moved_samples(registered: Iterable[str]) -> list[str]:
+    """Registered copies of the shipped sample (.../index/data/sample) that no longer
+    exist: the default data dir is shared by every install, so an index first built by a
+    checkout (`make demo`) or another virtualenv may name a sample that was deleted since.
+    A build reads this install's copy in their place instead of stopping on them."""
+    here = location(SAMPLE_CORPUS)
+    return [
+        loc
+        for loc in registered
+        if loc != here
+        and not is_url(loc)
+        and Path(loc).parts[-3:] == ("index", "data", "sample")
+        and not os.path.exists(loc)
+    ]
 
 
 def is_under(path: str, loc: str) -> bool:
@@ -102,6 +121,12 @@ def plan_inputs(
     """
     registered, unregistered = store.registered_inputs(conn)
     legacy = legacy and not registered and not unregistered
+    moved = moved_samples(registered)
+    if moved:  # another install's copy of the sample, since deleted: read this one's
+        log.info("the shipped sample moved to %s; %s is gone", SAMPLE_CORPUS, ", ".join(moved))
+        remove = [*remove, *moved]
+        if location(SAMPLE_CORPUS) not in unregistered:  # unless removed here on purpose
+            add = [*add, SAMPLE_CORPUS]
     if config.sources or not (registered or unregistered or add):
         configured = configured_inputs(config)
     else:  # the shipped sample is the default only of an index that has nothing else

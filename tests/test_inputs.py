@@ -154,6 +154,30 @@ def test_the_sample_is_the_default_only_of_an_index_given_nothing_else(tmp_path,
     assert fresh.inputs() == [str(SAMPLE_CORPUS.resolve())]
 
 
+def test_a_sample_of_a_deleted_install_is_read_from_this_one(tmp_path, embedder):
+    """The default data dir is shared: an index first built from a checkout's sample
+    (`make demo`) keeps working once that checkout is deleted."""
+    checkout = tmp_path / "checkout"
+    other = checkout / "index" / "data" / "sample"
+    shutil.copytree(SAMPLE_CORPUS, other)
+    engine = Engine(Config(data_dir=str(tmp_path / "data")), embedder)
+    engine.build([other])
+    assert engine.inputs() == [str(other.resolve())]
+    shutil.rmtree(checkout)
+    engine.build()
+    assert engine.inputs() == [str(SAMPLE_CORPUS.resolve())]
+    paths = {a.path for a in engine.articles()}
+    assert len(paths) == 2 and all(p.startswith(str(SAMPLE_CORPUS.resolve())) for p in paths)
+    assert engine.build().unchanged == 2
+    # any other source that vanished still stops the build
+    news = tmp_path / "news"
+    article(news, "ferry", "Ferry terminal opens", FERRY)
+    engine.build([news])
+    shutil.rmtree(news)
+    with pytest.raises(SourceMissingError):
+        engine.build()
+
+
 def test_an_interrupted_build_keeps_its_embeddings(tmp_path, embedder, news, monkeypatch):
     for i in range(6):
         article(news, f"extra{i}", f"Extra {i}", " ".join(f"Sentence {j} on ferries." for j in range(30)))  # fmt: skip
