@@ -23,7 +23,7 @@ _SPANS: tuple[tuple[str, int | None], ...] = (
     (r"\bthis year\b", None),
     (r"\bthis (?:summer|fall|autumn|winter|spring)\b", 92),
     (r"\bthis month\b|\bnext (?:month|week)\b|\bupcoming\b", 31),  # the announcement is recent
-    (r"\brecent(?:ly)?\b", 30),
+    (r"\b(?<!most )recent(?:ly)?\b", 30),  # "the most recent year they won" is history
     (r"\b(?:last|previous) week(?:end)?\b|\bright now\b", 14),
     (r"\b(?:(?:this |the )?past|this) week(?:end)?\b|\bover the weekend\b", 7),
     (r"\bon (?:mon|tues|wednes|thurs|fri|satur|sun)day\b", 7),

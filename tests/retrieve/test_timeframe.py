@@ -52,6 +52,7 @@ def test_time_words_name_a_window_ending_on_the_asking_day(question, days, words
         "Who won the Monday night game in 2021?",
         "According to USA Today, which city is the most walkable?",
         "Which host left the Today show?",
+        "What is the most recent year the Avalanche won the Stanley Cup?",
     ],
 )
 def test_no_time_words_no_window(question):
