@@ -97,3 +97,22 @@ def test_refusal_folds_reads_the_timeframe_rule(tmp_path, engine_factory, corpus
     assert rows[3]["refused_unanswerable"] == [1, 1]
     assert rows[3]["wrongly_refused"] == [0, 2]
     assert rows[3]["wrongly_refused_by_month"] == {"2025-03": [0, 1], "2026-03": [0, 1]}
+
+
+def test_cross_encoder_training_runs_on_the_sample(tmp_path):
+    out = tmp_path / "reader"
+    proc = subprocess.run(
+        [
+            sys.executable, str(ROOT / "bench" / "train_cross.py"), str(out),
+            "--corpus", str(SAMPLE_CORPUS), "--questions", "2", "--batch", "2",
+        ],
+        capture_output=True, text=True, cwd=ROOT, timeout=240, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "2 articles, 2 cloze questions" in proc.stdout
+    assert json.loads((out / "provenance.json").read_text())["steps"] == 1
+    # what model.reranker loads: a sentence-transformers CrossEncoder folder
+    from index.retrieve.rerank import Reranker
+
+    scores = Reranker(str(out)).scores("Who did Shoigu meet?", ["Shoigu met Wang Yi.", "Rain."])
+    assert scores.shape == (2,) and np.isfinite(scores).all()
