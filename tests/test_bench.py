@@ -14,17 +14,22 @@ from index.config import SAMPLE_CORPUS
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_quick_bench_on_tiny_corpus(tmp_path):
-    out = tmp_path / "bench.json"
+def bench_script(name: str, *args: str) -> subprocess.CompletedProcess:
+    """Run bench/NAME as a user runs it; it must exit 0."""
     proc = subprocess.run(
-        [
-            sys.executable, str(ROOT / "bench" / "run.py"), "--quick", "--no-onnx",
-            "--corpus", str(SAMPLE_CORPUS), "--sizes", "2000", "--exact-max", "1000",
-            "--synthetic-articles", "40", "--json", str(out),
-        ],
+        [sys.executable, str(ROOT / "bench" / name), *args],
         capture_output=True, text=True, cwd=ROOT, timeout=240, check=False,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc
+
+
+def test_quick_bench_on_tiny_corpus(tmp_path):
+    out = tmp_path / "bench.json"
+    proc = bench_script(
+        "run.py", "--quick", "--no-onnx", "--corpus", str(SAMPLE_CORPUS), "--sizes", "2000",
+        "--exact-max", "1000", "--synthetic-articles", "40", "--json", str(out),
+    )  # fmt: skip
     res = json.loads(out.read_text())
     tp = res["throughput"]
     assert tp["passages"] > 0 and tp["raw_encode_passages_per_s"] > 0
@@ -49,14 +54,9 @@ def test_quick_bench_on_tiny_corpus(tmp_path):
 
 def test_cloze_training_runs_on_the_sample(tmp_path):
     out = tmp_path / "model"
-    proc = subprocess.run(
-        [
-            sys.executable, str(ROOT / "bench" / "train_cloze.py"), str(out),
-            "--corpus", str(SAMPLE_CORPUS), "--questions", "2", "--batch", "2",
-        ],
-        capture_output=True, text=True, cwd=ROOT, timeout=240, check=False,
+    proc = bench_script(
+        "train_cloze.py", str(out), "--corpus", str(SAMPLE_CORPUS), "--questions", "2", "--batch", "2"
     )  # fmt: skip
-    assert proc.returncode == 0, proc.stderr[-3000:]
     # one question per article, a name or number of one of its sentences masked
     assert "2 articles, 2 cloze questions" in proc.stdout and "what" in proc.stdout
     provenance = json.loads((out / "provenance.json").read_text())
@@ -84,14 +84,9 @@ def test_refusal_folds_reads_the_timeframe_rule(tmp_path, engine_factory, corpus
     )
     unanswerable.write_text(json.dumps(asked | {"no_answer": True, "date": "2026/03/02"}) + "\n")
     out = tmp_path / "folds.json"
-    proc = subprocess.run(
-        [
-            sys.executable, str(ROOT / "bench" / "refusal_folds.py"), str(engine.data_dir),
-            str(qa), str(unanswerable), "--json", str(out),
-        ],
-        capture_output=True, text=True, cwd=ROOT, timeout=240, check=False,
+    bench_script(
+        "refusal_folds.py", str(engine.data_dir), str(qa), str(unanswerable), "--json", str(out)
     )  # fmt: skip
-    assert proc.returncode == 0, proc.stderr[-3000:]
     rows = {r["timeframe_slack_days"]: r for r in json.loads(out.read_text())["settings"]}
     assert rows[None]["refused_unanswerable"] == [0, 1]  # the rule off: a year-old story answers
     assert rows[3]["refused_unanswerable"] == [1, 1]
@@ -101,14 +96,9 @@ def test_refusal_folds_reads_the_timeframe_rule(tmp_path, engine_factory, corpus
 
 def test_cross_encoder_training_runs_on_the_sample(tmp_path):
     out = tmp_path / "reader"
-    proc = subprocess.run(
-        [
-            sys.executable, str(ROOT / "bench" / "train_cross.py"), str(out),
-            "--corpus", str(SAMPLE_CORPUS), "--questions", "2", "--batch", "2",
-        ],
-        capture_output=True, text=True, cwd=ROOT, timeout=240, check=False,
+    proc = bench_script(
+        "train_cross.py", str(out), "--corpus", str(SAMPLE_CORPUS), "--questions", "2", "--batch", "2"
     )  # fmt: skip
-    assert proc.returncode == 0, proc.stderr[-3000:]
     assert "2 articles, 2 cloze questions" in proc.stdout
     assert json.loads((out / "provenance.json").read_text())["steps"] == 1
     # what model.reranker loads: a sentence-transformers CrossEncoder folder
