@@ -449,7 +449,8 @@ def help_embed(max_question_chars: int, cooldown_seconds: float) -> discord.Embe
         description=(
             "I answer questions about the news coverage I have indexed by quoting the passages "
             "that answer them, with the article, outlet and date of each. When the coverage "
-            "doesn't address a question, I say so instead of guessing."
+            "doesn't address a question, I say so instead of guessing; a question that says "
+            "when (“this week”, “yesterday”) is answered only from news of that time."
         ),
         colour=ACCENT,
     )
