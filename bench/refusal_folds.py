@@ -51,7 +51,7 @@ def main() -> None:
     unanswerable = [q for q in load_qa(args.unanswerable) if q.no_answer]
     base = Config(data_dir=str(args.data_dir))
     embedder = None
-    months = sorted({q.as_of.strftime("%Y-%m") for q in answerable if q.as_of})
+    months = sorted({_month(q) for q in answerable if q.as_of})
     rows = []
     print("slack | refused unanswerable | wrongly refused: all | " + " | ".join(months))
     for slack in SETTINGS:

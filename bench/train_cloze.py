@@ -90,7 +90,7 @@ def optimiser(model, lr: float, steps: int):
     sched = torch.optim.lr_scheduler.LambdaLR(
         opt, lambda s: min(1.0, (s + 1) / warm) * max(0.0, (steps - s) / max(1, steps - warm))
     )
-    return opt, sched, steps
+    return opt, sched
 
 
 def update(opt, sched, loss, step: int, steps: int, t0: float, log=print) -> None:
@@ -167,7 +167,8 @@ def train(triples, lr: float, batch: int, seed: int, log=print):
     device = "cuda" if torch.cuda.is_available() else "cpu"
     model = SentenceTransformer(default_model_path(), device=device)
     model.max_seq_length = 256
-    opt, sched, steps = optimiser(model, lr, len(triples) // batch)
+    steps = len(triples) // batch
+    opt, sched = optimiser(model, lr, steps)
 
     def embed(texts):
         features = {

@@ -42,7 +42,8 @@ def train(triples, lr: float, batch: int, seed: int, rng: random.Random, log=pri
     base = default_model_path()
     tok = AutoTokenizer.from_pretrained(base)
     model = AutoModelForSequenceClassification.from_pretrained(base, num_labels=1).to(device)
-    opt, sched, steps = optimiser(model, lr, len(triples) // batch)
+    steps = len(triples) // batch
+    opt, sched = optimiser(model, lr, steps)
     model.train()
     t0 = time.perf_counter()
     for step in range(steps):

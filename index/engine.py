@@ -355,8 +355,12 @@ class Engine:
         # must not turn a covered question into a refusal.
         covered = bool(hits) and max(pool.relevance.values()) >= sc.min_score
         reason = ""
-        frame = sc.timeframe and question_timeframe(pool.question, as_of or _today())
-        if covered and frame:
+        frame = (
+            question_timeframe(pool.question, as_of or _today())
+            if covered and sc.timeframe
+            else None
+        )
+        if frame:
             dated = ((pool.relevance[p], arts[rows[p].article_id].published) for p in pool.ids)
             if not covered_in(frame, dated, sc.min_score, sc.timeframe_slack_days):
                 covered, reason = False, not_covered_reason(frame)
