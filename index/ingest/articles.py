@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from ..models import Article, Document
-from .clean import clean_text, strip_notices
+from .clean import clean_text, drop_sign_off, strip_notices
 from .meta import clean_title, extract_meta, host_names
 from .sources import sha256
 
@@ -44,6 +44,7 @@ def prepare(doc: Document) -> Article:
         cleaned = clean_text(doc.text, title=title, notices=False, structured=True)
         text = drop_notices(normalise_paragraphs(cleaned.text))
         title = title or cleaned.title
+    text = drop_sign_off(text)[0]
     title = clean_title(_SPACES.sub(" ", title).strip(), [outlet, *host_names(doc.url)])
     content_hash = sha256("\x1f".join([title, outlet, published, doc.url, place, text]))
     return Article(

@@ -61,7 +61,8 @@ _START_CUES = re.compile(
     r"|download (our|the) app|get the app|give feedback"
     r"|(last )?(updated|published|posted|created|modified)\b\s*(on|at)?\s*(:|\d|(jan|feb|mar|apr"
     r"|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d)"
-    r"|\(?(with inputs from|(additional )?reporting by|editing by|writing by|compiled by)\b)",
+    r"|\(?(with inputs from|(additional )?reporting by|editing by|writing by|compiled by)\b"
+    r"|contributing( writers?| reporters?)?\s*:)",
     re.I,
 )
 # Shapes no article sentence has: an embedded post's signature (blocks.EMBEDDED_POST),
@@ -127,8 +128,31 @@ _NOTICES = [
     ("journalism", r"(thank you for|consider) supporting our journalism"),
     ("@", r"\b(follow|reach)\b[^.]{0,50}\bon (twitter|x|instagram|facebook|tiktok|threads)\b"
           r"\s*:?\s*@\w"),
-    ("follow", r"\bfollow\b[^.]{0,40}\bon (twitter|facebook|instagram|tiktok)\s*(,|or\b|and\b)"),
+    # "follow us / her / Jane Doe on Twitter, ..." (not "follow alerts ... on Twitter or")
+    ("follow", r"\bfollow (us|him|her|them|me|(?-i:[A-Z][\w'’-]*))\b[^.]{0,40}"
+               r"\bon (twitter|facebook|instagram|tiktok)\s*(,|or\b|and\b)"),
+    ("follow", r"\bfollow\b(?:[^.]|\.(?=\w)){0,80}(@\w+|\bat \w+) on (twitter|facebook|instagram)\b"),
     ("click here", r"\bclick here\b"),
+    ("subscri", r"\bsubscribe to our\b|\bthese (articles|stories) are for [^.]{0,30}subscribers\b"),
+    ("sign up for our", r"\bsign up for our\b"),
+    ("link to", r"\bstories we link to\b"),
+    ("replica", r"\belectronic newspaper replica\b"),
+    ("phone", r"\bdelivered (right |straight )?to your phone\b"),
+    ("shopping", r"\ball your shopping needs\b|\bshopping easy with help from our\b"),
+    ("email", r"\b(send|shoot|drop) (him|her|them|me|us) an? (email|e-mail)\b"),
+    ("inclusion", r"\bfor possible inclusion in\b"),
+    ("responding", r"\bindicate whether you'?re responding to\b"),
+    ("refresh", r"\bkeep refreshing this page\b|\brefresh (this|the) page for (the )?(latest|updates)"),
+    ("bandwidth", r"\blite site for low bandwidth\b"),
+    ("read the full", r"^read the full (story|article|report)\W*$"),
+    ("here", r"^(watch|listen to) the (full )?(video|audio|episode|podcast) here\W*$"),
+    ("video", r"^replay more videos\b"),
+    ("find more", r"^to find more\b[^.]{0,100}\bvisit\b"),
+    ("top stories", r"\bwith today'?s top stories\W*$"),
+    ("compilation", r"^this is a compilation of stories\b"),
+    # podcasts and audio versions
+    ("audio", r"\bdifferences between the audio and the text\b|\blisten to an audio version\b"),
+    ("listening", r"^thanks for listening\b"),
     ("こちら", r"詳しくはこちら|こちらをクリック"),  # "click here (for details)"
     ("リンク", r"リンク先をご覧ください"),  # "see the link"
     # paywalls: "subscribe to continue reading", "members only" (会員限定)
@@ -141,7 +165,8 @@ _NOTICES = [
     ("quiz", r"\btake [\w’']+ weekly news quiz"),
     ("speed", r"get up to speed and on with your day"),
     ("smart", r"start your week smart"),
-    ("forecast", r"check your local forecast here"),
+    ("forecast", r"check (your|the) (local )?forecast here"),
+    ("keep reading", r"^keep reading\W*$"),
     ("player", r"hit play on the player above"),
     ("generated", r"transcript was automatically generated"),
     # ads, affiliate links and sponsors
@@ -155,12 +180,16 @@ _NOTICES = [
     ("prices were", r"prices were accurate at the time"),
     ("supported", r"\b(our|this) [\w -]{0,30}(work|coverage|journalism|reporting) is supported"),
     ("possible", r"\b(our|this) [\w -]{0,30}(work|coverage|journalism|reporting) is made possible"),
-    ("coverage", r"\bcoverage (at|on|in) [^.]{0,60}\bis (supported|made possible)"),
+    ("coverage", r"\bcoverage (at|on|in) (?:[^.]|\.(?=\w)){0,60}\bis (supported|made possible)"),
+    ("editorial input", r"\b(does not|doesn't|did not) (provide|have) (any )?editorial input\b"),
     ("newsletter", r"\bnewsletter\b.{0,40}\bsign up\b"),
     ("read more", r"^read more\b"),
     ("letter", r"\bsubmit your letter\b|\bletters to the editor\b"),
     # syndication, standards and update notes, data-consent forms
     ("originally", r"\b(article|story|post|piece) (was )?originally (appeared|published|ran)\b"),
+    ("version of", r"\ba version of this (story|article|post|report|piece) (first )?"
+                   r"(appeared|appears|ran|was published)\b"),
+    ("expressed", r"\b(views|opinions) expressed (in this|here)\b"),
     ("standards", r"^our (editorial )?standards\s*:"),
     ("updated", r"^this (story|article|report|post)( and (its )?headline)? (has|have|was)"
                 r" (been )?updated\b"),
@@ -170,6 +199,14 @@ _NOTICES = [
     ("detailed here", r"\bbrands as detailed here\b"),
 ]  # fmt: skip
 _NOTICE_CUES = re.compile("|".join(f"(?:{p})" for _, p in _NOTICES), re.I)
+# A staff bio ("Natalie Neysa Alund covers trending news for USA TODAY.", "Camille Fine is a
+# trending visual producer on ..."): furniture beside a sign-off notice or as the article's
+# last paragraph; anywhere else it may be news about a journalist, and stays.
+_BIO = re.compile(
+    r"^(?:[A-Z][\w.'’-]*\s){1,4}(?:is an?\s(?:[\w'’-]+\s){0,5}(?:reporter|editor|producer"
+    r"|writer|correspondent|columnist|contributor|journalist|intern|critic)s?\b"
+    r"|covers\s[^.]{0,60}\bfor\s[A-Z])"
+)
 _NOTICE_WORDS = tuple(dict.fromkeys(w for w, _ in _NOTICES))
 _SOCIAL = {
     "facebook", "twitter", "x", "linkedin", "quora", "youtube", "rss", "instagram", "whatsapp",
@@ -314,13 +351,28 @@ def strip_notices(text: str) -> tuple[str, tuple[str, ...]]:
     low = text.lower()
     if not any(w in low for w in _NOTICE_WORDS):
         return text, ()
-    keep, notices = [], []
-    for a, b in split_sentences(text):
-        (notices if _NOTICE_CUES.search(text[a:b]) else keep).append(text[a:b])
-    if not notices:
+    sentences = [text[a:b] for a, b in split_sentences(text)]
+    cut = [bool(_NOTICE_CUES.search(s)) for s in sentences]
+    if not any(cut):
         return text, ()
+    # A bio signed off with a notice goes with it, and so does a notice's short lead-in
+    # question ("What's everyone talking about? Sign up for our trending newsletter").
+    for i, s in enumerate(sentences):
+        bio = _BIO.match(s) and any(cut[max(i - 1, 0) : i + 2])
+        lead_in = i + 1 < len(cut) and cut[i + 1] and s.endswith("?") and len(s.split()) <= 12
+        cut[i] = cut[i] or bool(bio or lead_in)
+    keep = [s for s, c in zip(sentences, cut, strict=True) if not c]
+    notices = [s for s, c in zip(sentences, cut, strict=True) if c]
     # Drop a list number left behind ("1. How relevant is this ad to you?").
     return " ".join(k for k in keep if _WORD.search(k)), tuple(notices)
+
+
+def drop_sign_off(text: str) -> tuple[str, str]:
+    """`text` without a last paragraph that is a staff bio (see _BIO), and that paragraph."""
+    head, sep, last = text.rpartition("\n\n")
+    if sep and _BIO.match(last):
+        return head, last
+    return text, ""
 
 
 def is_block_heading(line: str) -> bool:

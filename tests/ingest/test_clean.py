@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from index.config import SAMPLE_CORPUS
-from index.ingest.clean import clean_text, is_block_heading, is_prose
+from index.ingest.clean import clean_text, drop_sign_off, is_block_heading, is_prose
 
 SAMPLE = SAMPLE_CORPUS
 SCRAPED = Path(__file__).resolve().parents[1] / "data" / "scraped"
@@ -285,6 +285,22 @@ SITE_NOTICES = [
     "この記事は会員限定です。",  # this article is for members only
     "電子版に登録すると続きをお読みいただけます。",  # register to read the rest
     "詳しくはこちら",  # details here
+    "The Short List is free, but several stories we link to are subscriber-only.",
+    "You can subscribe to our print edition, ad-free app or electronic newspaper replica here.",
+    "Sign up for our subscriber-only texting campaign.",
+    "Get deals and shopping advice delivered straight to your phone.",
+    "Want to send Nicole a note, shoot her an email at NFallert@usatoday.com.",
+    "Share your thoughts with USA TODAY for possible inclusion in future coverage.",
+    "Keep refreshing this page for the latest news.",
+    "Read the full story.",
+    "There may be some differences between the audio and the text.",
+    "Environmental coverage on azcentral.com and in The Arizona Republic is supported by a grant"
+    " from the Nina Mason Pulliam Charitable Trust.",
+    "The Masimo Foundation does not provide editorial input.",
+    "A version of this story first appeared in CNN Business' Before the Bell newsletter.",
+    "The views expressed in this commentary are his own.",
+    "Follow The Republic environmental reporting team at environment.azcentral.com and"
+    " @azcenvironment on Facebook, Twitter and Instagram.",
 ]
 NEWS_NEAR_NOTICES = [
     "So, to stay on the safe side, check your local forecasts and review these tips to stay cool.",
@@ -295,6 +311,15 @@ NEWS_NEAR_NOTICES = [
     "Prices were higher than a year ago, the report said.",
     "The study's content is available to members of the public on request.",
     "Readers kept reading the serial to the end.",
+    "Officials said the views expressed by the group were extreme.",
+    "The agency will subscribe to the new standard next year, a spokeswoman said.",
+    "Voters were asked to sign up for mail ballots by Friday.",
+    "The vote was 7:2, and the session closed at 10:30 p.m.",
+    "Why did prices rise so fast? Analysts blamed limits on refining capacity.",
+    "A version of the bill passed the House in May.",
+    "If you do not follow alerts sent out by the weather service on Twitter or on the radio, stay"
+    " off the beach.",
+    "Evan Gershkovich is a reporter for The Wall Street Journal who was detained in March.",
 ]
 
 
@@ -310,6 +335,29 @@ def test_site_notices_are_cut_from_the_paragraph_that_carries_them(notice):
 def test_sentences_that_only_resemble_notices_survive():
     result = clean_text("Heat Wave Builds Across the Plains\n\n" + "\n\n".join(NEWS_NEAR_NOTICES))
     assert result.text.split("\n\n") == NEWS_NEAR_NOTICES
+
+
+def test_a_staff_bio_goes_with_its_sign_off_and_a_lead_in_with_its_notice():
+    lead = "The polio vaccine has been available since 1955, the CDC says in a report."
+    bio = "Natalie Neysa Alund covers trending news for USA TODAY."
+    sign_off = "Reach her at nalund@usatoday.com and follow her on Twitter @nataliealund."
+    lead_in = "What's everyone talking about?"
+    pitch = "Sign up for our trending newsletter to get the latest news of the day"
+    page = f"Polio Returns\n\n{lead} {lead_in} {pitch}\n\n{lead} {bio} {sign_off}"
+    result = clean_text(page)
+    assert result.text == f"{lead}\n\n{lead}"
+    assert {bio, sign_off, lead_in, pitch} <= set(result.removed)
+
+
+def test_a_staff_bio_closing_the_article_is_dropped_but_not_elsewhere():
+    bio = "Camille Fine is a trending visual producer on USA TODAY's NOW team. She loves pizza."
+    news = "Evan Gershkovich is a reporter for The Wall Street Journal. He was detained."
+    assert drop_sign_off(f"{news}\n\nThe park reopened.\n\n{bio}") == (
+        f"{news}\n\nThe park reopened.",
+        bio,
+    )
+    assert drop_sign_off(f"{news}\n\nThe park reopened.")[1] == ""
+    assert drop_sign_off(bio) == (bio, "")  # a one-paragraph text is never emptied
 
 
 def test_repeated_caption_lines_and_duplicate_paragraphs_are_dropped():
