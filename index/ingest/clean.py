@@ -144,6 +144,11 @@ _NOTICES = [
     ("responding", r"\bindicate whether you'?re responding to\b"),
     ("refresh", r"\bkeep refreshing this page\b|\brefresh (this|the) page for (the )?(latest|updates)"),
     ("bandwidth", r"\blite site for low bandwidth\b"),
+    ("subscribers", r"^for subscribers\s*:"),
+    ("subscription", r"\b(purchasing|buying) a subscription (today|now)\b"),
+    ("podcasts", r"\bwherever you get your podcasts\b"),
+    ("reached", r"\b(he|she|they) can be reached at\b"),
+    ("@", r"^(contact|e-?mail|reach) (him|her|them)\b[^.]{0,30}@"),
     ("read the full", r"^read the full (story|article|report)\W*$"),
     ("here", r"^(watch|listen to) the (full )?(video|audio|episode|podcast) here\W*$"),
     ("video", r"^replay more videos\b"),
@@ -200,10 +205,11 @@ _NOTICES = [
 ]  # fmt: skip
 _NOTICE_CUES = re.compile("|".join(f"(?:{p})" for _, p in _NOTICES), re.I)
 # A staff bio ("Natalie Neysa Alund covers trending news for USA TODAY.", "Camille Fine is a
-# trending visual producer on ..."): furniture beside a sign-off notice or as the article's
-# last paragraph; anywhere else it may be news about a journalist, and stays.
+# trending visual producer on ..."): furniture beside a sign-off notice, with its own
+# handle or email, or as the article's last paragraph; anywhere else it may be news about a
+# journalist, and stays.
 _BIO = re.compile(
-    r"^(?:[A-Z][\w.'’-]*\s){1,4}(?:is an?\s(?:[\w'’-]+\s){0,5}(?:reporter|editor|producer"
+    r"^(?:[A-Z][\w.'’-]*\s){1,4}(?:is (?:an?\s)?(?:[\w'’-]+\s){0,5}(?:reporter|editor|producer"
     r"|writer|correspondent|columnist|contributor|journalist|intern|critic)s?\b"
     r"|covers\s[^.]{0,60}\bfor\s[A-Z])"
 )
@@ -352,7 +358,7 @@ def strip_notices(text: str) -> tuple[str, tuple[str, ...]]:
     if not any(w in low for w in _NOTICE_WORDS):
         return text, ()
     sentences = [text[a:b] for a, b in split_sentences(text)]
-    cut = [bool(_NOTICE_CUES.search(s)) for s in sentences]
+    cut = [bool(_NOTICE_CUES.search(s) or (_BIO.match(s) and "@" in s)) for s in sentences]
     if not any(cut):
         return text, ()
     # A bio signed off with a notice goes with it, and so does a notice's short lead-in

@@ -299,6 +299,13 @@ SITE_NOTICES = [
     "The Masimo Foundation does not provide editorial input.",
     "A version of this story first appeared in CNN Business' Before the Bell newsletter.",
     "The views expressed in this commentary are his own.",
+    "FOR SUBSCRIBERS:There may be risk, but the US will likely keep arming Ukraine.",
+    "Help support Coloradoan journalists by purchasing a subscription today.",
+    "Hear it at 8 a.m. Thursdays on WYMS-FM (88.9), or wherever you get your podcasts.",
+    "He can be reached at jcall@tallahassee.com.",
+    "Contact him at chris@elliott.org or visit elliott.org.",
+    "Janet Wilson is senior environment reporter for The Desert Sun and writes USA Today's"
+    " Climate Point newsletter @janetwilson66 janet.wilson@desertsun.com",
     "Follow The Republic environmental reporting team at environment.azcentral.com and"
     " @azcenvironment on Facebook, Twitter and Instagram.",
 ]
@@ -319,6 +326,8 @@ NEWS_NEAR_NOTICES = [
     "A version of the bill passed the House in May.",
     "If you do not follow alerts sent out by the weather service on Twitter or on the radio, stay"
     " off the beach.",
+    "Netflix said it lost 970,000 subscribers in the second quarter.",
+    "Police said the suspect could not be reached at his home on Friday.",
     "Evan Gershkovich is a reporter for The Wall Street Journal who was detained in March.",
 ]
 
