@@ -449,7 +449,7 @@ def _is_furniture(unit: str, notices: bool = True) -> bool:
     text = _BULLET.sub("", unit)
     if _START_CUES.match(text) or _ANY_CUES.search(text) or EMBEDDED_POST.search(text):
         return True
-    if _is_aside(text) or _is_code(text) or _is_stamp(text):
+    if _is_aside(text) or _is_code(text) or _is_stamp(text) or _is_glued_link(text):
         return True
     if notices and not strip_notices(text)[0]:
         return True
@@ -466,6 +466,22 @@ def _is_furniture(unit: str, notices: bool = True) -> bool:
     # 602-444-8490"), even when they are a tip line's (tried: keeping such sentences let
     # a hundred sign-offs of the RealTime QA corpus through for 28 words of the pages).
     return contacts > 0 and (labelled or contacts >= 2 or not is_prose(text))
+
+
+# A link to another story, glued to its label without a space ("Closer look:Rising reports
+# of rare monkeypox cases ...", "Read the rest here:Biden meets ..."): the label, then a
+# headline of at most 30 words that ends without a full stop. News glued the same way
+# ("Savannah:For the first time, the port ...") ends with one, or runs longer, and stays.
+_GLUED_LINK = re.compile(r"^(?P<label>[^:\n]{2,80}?[\w)?!'’]):[A-Z‘“'\"]")
+_SENTENCE_END = re.compile(r"[.!?]\s+[A-Z]")
+
+
+def _is_glued_link(text: str) -> bool:
+    m = _GLUED_LINK.match(text)
+    if not m or _SENTENCE_END.search(m["label"]) or len(m["label"].split()) > 12:
+        return False
+    end = text.rstrip("\"”’')")[-1:]
+    return end not in ".!" and len(text.split()) <= 30  # a headline, not a news paragraph
 
 
 def _is_aside(text: str) -> bool:

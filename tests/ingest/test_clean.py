@@ -358,6 +358,24 @@ def test_a_staff_bio_goes_with_its_sign_off_and_a_lead_in_with_its_notice():
     assert {bio, sign_off, lead_in, pitch} <= set(result.removed)
 
 
+def test_a_link_glued_to_its_label_goes_and_news_glued_the_same_way_stays():
+    lead = "The Senate voted 61-35 on Tuesday to advance the bill to a final vote."
+    links = [
+        "Closer look:Rising reports of rare monkeypox cases in US and around the world raise concern",
+        "Read the rest here:What Biden has said about filling vacancies on the nation's highest court",
+        "Are electric pickups the future?:As Tesla preps 'Cybertruck,' electric pickups gain steam."
+        " But does anyone want one?",
+    ]
+    news = [
+        "Savannah:For the first time, the Port of Savannah has moved 5.3 million containers in a"
+        " fiscal year, the Georgia Ports Authority said.",
+        "The vote is set for 10:30 a.m. Eastern, and the bill is expected to pass",
+    ]
+    result = clean_text("\n\n".join(["Senate Advances Marriage Bill", lead, *links, *news]))
+    assert result.text.split("\n\n") == [lead, *news]
+    assert set(links) <= set(result.removed)
+
+
 def test_a_staff_bio_closing_the_article_is_dropped_but_not_elsewhere():
     bio = "Camille Fine is a trending visual producer on USA TODAY's NOW team. She loves pizza."
     news = "Evan Gershkovich is a reporter for The Wall Street Journal. He was detained."
