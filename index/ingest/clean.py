@@ -214,6 +214,7 @@ _BIO = re.compile(
     r"|covers\s[^.]{0,60}\bfor\s[A-Z])"
 )
 _NOTICE_WORDS = tuple(dict.fromkeys(w for w, _ in _NOTICES))
+_PRONOUNS = {"He", "She", "They", "It", "This", "That", "I", "We", "You"}
 _SOCIAL = {
     "facebook", "twitter", "x", "linkedin", "quora", "youtube", "rss", "instagram", "whatsapp",
     "telegram", "reddit", "pinterest", "email", "e-mail", "tiktok", "threads", "bluesky",
@@ -374,9 +375,10 @@ def strip_notices(text: str) -> tuple[str, tuple[str, ...]]:
 
 
 def drop_sign_off(text: str) -> tuple[str, str]:
-    """`text` without a last paragraph that is a staff bio (see _BIO), and that paragraph."""
+    """`text` without a last paragraph that is a staff bio (see _BIO), and that paragraph.
+    A bio names its writer: "He is a former editor of the Post." closing a story is news."""
     head, sep, last = text.rpartition("\n\n")
-    if sep and _BIO.match(last):
+    if sep and _BIO.match(last) and last.split()[0] not in _PRONOUNS:
         return head, last
     return text, ""
 

@@ -384,6 +384,8 @@ def test_a_staff_bio_closing_the_article_is_dropped_but_not_elsewhere():
         bio,
     )
     assert drop_sign_off(f"{news}\n\nThe park reopened.")[1] == ""
+    obituary = "He is survived by two sons.\n\nHe is a former editor of The Post."
+    assert drop_sign_off(obituary) == (obituary, "")
     assert drop_sign_off(bio) == (bio, "")  # a one-paragraph text is never emptied
 
 
