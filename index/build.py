@@ -38,7 +38,8 @@ PIPELINE_VERSION = "1"  # bump when chunking or the model's input changes: re-em
 # Bump when cleaning changes: the next build cleans every article again but re-embeds only
 # those whose cleaned text changed (2: site-notice sentences cut; 3: every format cleaned alike,
 # headings kept apart; 4: sub-headings kept as paragraphs, CJK sentences, captions out;
-# 5: staff bios, newsletter and podcast notes, opinion disclaimers, contributor credits).
+# 5: staff bios, newsletter and podcast notes, opinion disclaimers, contributor credits,
+# links to other stories glued to their label).
 CLEANING_VERSION = "5"
 
 # Passages embedded between two checkpoints: a stopped build loses at most this much work.
