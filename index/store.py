@@ -322,6 +322,11 @@ def live_vectors(conn: sqlite3.Connection, gen: int, dim: int) -> tuple[np.ndarr
     return ids, vecs
 
 
+def live_passage_texts(conn: sqlite3.Connection, gen: int) -> list[tuple[int, str]]:
+    """(article id, passage text) of every passage in generation `gen`."""
+    return [(aid, text) for _, aid, text in _live_passages(conn, gen, "p.article_id, p.text")[1]]
+
+
 def live_texts(conn: sqlite3.Connection, gen: int) -> tuple[np.ndarray, list[str]]:
     """(ids, 'title + passage' texts) of generation `gen`, for the lexical index."""
     ids, rows = _live_passages(conn, gen, "a.title, p.text")

@@ -106,3 +106,21 @@ def test_cross_encoder_training_runs_on_the_sample(tmp_path):
 
     scores = Reranker(str(out)).scores("Who did Shoigu meet?", ["Shoigu met Wang Yi.", "Rain."])
     assert scores.shape == (2,) and np.isfinite(scores).all()
+
+
+def test_misses_places_each_question(tmp_path, engine_factory, corpus_copy):
+    engine = engine_factory([corpus_copy])
+    qa = tmp_path / "qa.jsonl"
+    qa.write_text(
+        json.dumps({"question": "Who did Shoigu meet in Beijing?", "answers": ["Wang Yi"]})
+        + "\n"
+        + json.dumps({"question": "Who won the chess olympiad?", "answers": ["Zanzibar Quartet"]})
+        + "\n"
+    )
+    out = tmp_path / "misses.json"
+    proc = bench_script("misses.py", str(engine.data_dir), str(qa), "--json", str(out))
+    report = json.loads(out.read_text())
+    assert report["questions"] == 2
+    assert report["counts"]["answered"] == 1 and report["counts"]["nowhere"] == 1
+    assert [r["category"] for r in report["rows"]] == ["answered", "nowhere"]
+    assert "misses at k=3" in proc.stdout
