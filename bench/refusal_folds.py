@@ -1,13 +1,20 @@
-"""Refusal by month fold: how the question's own time words (`search.timeframe`) refuse.
+"""Refusal by month fold: the covered decision's settings, read on the dev questions.
 
     python bench/refusal_folds.py DATA_DIR QA.jsonl UNANSWERABLE.jsonl [--json OUT]
+        [--unrelated OTHER_DATA_DIR] [--min-scores 0.3,0.35,0.4]
 
-DATA_DIR is an index of the dev corpus, as `newsdesk eval` builds it. For each setting
-(the timeframe off, then `search.timeframe_slack_days` 0, 3, 7, 14) it asks every question
-"as of" its quiz date with the engine's real retrieval and prints the share of
-unanswerable questions refused and of answerable ones wrongly refused, per month of the
-answerable questions (on the dev set July and August) as the folds: a setting is chosen
-on one month and read on the other.
+DATA_DIR is an index of the dev corpus, as `newsdesk eval` builds it. Every question is
+asked "as of" its quiz date with the engine's real retrieval, and for each setting the
+share of unanswerable questions refused and of answerable ones wrongly refused is printed,
+per month of the answerable questions (on the dev set July and August) as the folds: a
+setting is chosen on one month and read on the other. Swept: the timeframe rule
+(`search.timeframe` off, then `search.timeframe_slack_days` 0, 3, 7, 14) at the default
+`min_score`, then `search.min_score` at the default timeframe rule.
+
+With `--unrelated`, an index of coverage that does not cover the dev questions (other
+years, other subjects: `../shared/feeds` and `../shared/pages/newspaper/html`), the
+answerable questions are asked there too: each one quoted there is an off-topic question
+answered with unrelated passages.
 """
 
 from __future__ import annotations
@@ -25,7 +32,7 @@ from index.config import Config  # noqa: E402
 from index.engine import Engine  # noqa: E402
 from index.evaluation import load_qa  # noqa: E402
 
-SETTINGS = (None, 0, 3, 7, 14)  # None: the timeframe off
+SLACKS = (None, 0, 3, 7, 14)  # None: the timeframe off
 
 
 def refused(engine: Engine, items) -> list[bool]:
@@ -46,39 +53,49 @@ def main() -> None:
     ap.add_argument("qa", type=Path)
     ap.add_argument("unanswerable", type=Path)
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--unrelated", type=Path, help="an index of coverage unrelated to QA")
+    ap.add_argument("--min-scores", default="0.3,0.33,0.35,0.38,0.4")
     args = ap.parse_args()
     answerable = [q for q in load_qa(args.qa) if not q.no_answer]
     unanswerable = [q for q in load_qa(args.unanswerable) if q.no_answer]
     base = Config(data_dir=str(args.data_dir))
-    embedder = None
     months = sorted({_month(q) for q in answerable if q.as_of})
-    rows = []
-    print("slack | refused unanswerable | wrongly refused: all | " + " | ".join(months))
-    for slack in SETTINGS:
-        search = dataclasses.replace(
-            base.search, timeframe=slack is not None, timeframe_slack_days=slack or 0
-        )
+    settings = [
+        {"timeframe": slack is not None, "timeframe_slack_days": slack or 0} for slack in SLACKS
+    ] + [{"min_score": float(m)} for m in args.min_scores.split(",")]
+    head = "setting | refused unanswerable | wrongly refused: all | " + " | ".join(months)
+    print(head + (" | unrelated: refused" if args.unrelated else ""))
+    rows, embedder = [], None
+    for change in settings:
+        search = dataclasses.replace(base.search, **change)
         engine = Engine(dataclasses.replace(base, search=search), embedder)
         embedder = engine.embedder
         wrong = refused(engine, answerable)
         right = refused(engine, unanswerable)
+        engine.close()
         by_month = {
             m: _share([w for w, q in zip(wrong, answerable, strict=True) if _month(q) == m])
             for m in months
         }
         row = {
-            "timeframe_slack_days": slack,
+            "swept": "min_score" if "min_score" in change else "timeframe",
+            "min_score": search.min_score,
+            "timeframe_slack_days": search.timeframe_slack_days if search.timeframe else None,
             "refused_unanswerable": _share(right),
             "wrongly_refused": _share(wrong),
             "wrongly_refused_by_month": by_month,
         }
-        rows.append(row)
         shares = [row["refused_unanswerable"], row["wrongly_refused"], *by_month.values()]
-        print(
-            f"{'off' if slack is None else slack:>5} | "
-            + " | ".join(f"{a}/{n} = {a / max(n, 1):.3f}" for a, n in shares)
-        )
-        engine.close()
+        if args.unrelated:
+            other = Engine(
+                dataclasses.replace(base, search=search, data_dir=str(args.unrelated)), embedder
+            )
+            row["unrelated_refused"] = _share(refused(other, answerable))
+            other.close()
+            shares.append(row["unrelated_refused"])
+        rows.append(row)
+        label = ", ".join(f"{k} {v}" for k, v in change.items())
+        print(f"{label} | " + " | ".join(f"{a}/{n} = {a / max(n, 1):.3f}" for a, n in shares))
     if args.json:
         args.json.write_text(json.dumps({"settings": rows}, indent=2) + "\n", encoding="utf-8")
 

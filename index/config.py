@@ -61,7 +61,7 @@ class PassageConfig:
 class SearchConfig:
     top_k: int = 3
     mode: str = "hybrid"  # dense | bm25 | hybrid
-    min_score: float = 0.3  # calibrated relevance below which the answer is "not covered"
+    min_score: float = 0.35  # calibrated relevance below which the answer is "not covered"
     candidates: int = 50
     sentence_weight: float = 0.5  # share of the best sentence's cosine in relevance
     bm25_weight: float = 0.25  # hybrid: weight of the max-normalised BM25 score
@@ -72,6 +72,9 @@ class SearchConfig:
     # published then (timeframe.py); scraped dates are days off, so the window widens.
     timeframe: bool = True
     timeframe_slack_days: int = 3
+    # The relevance a candidate from the question's window needs: the week's story may be
+    # worded further from the question than the background that clears min_score.
+    timeframe_min_score: float = 0.3
 
 
 @dataclass

@@ -362,7 +362,7 @@ class Engine:
         )
         if frame:
             dated = ((pool.relevance[p], arts[rows[p].article_id].published) for p in pool.ids)
-            if not covered_in(frame, dated, sc.min_score, sc.timeframe_slack_days):
+            if not covered_in(frame, dated, sc.timeframe_min_score, sc.timeframe_slack_days):
                 covered, reason = False, not_covered_reason(frame)
         return Answer(pool.question, covered, hits, pool.mode, reason)
 

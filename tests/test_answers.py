@@ -7,6 +7,7 @@ import pytest
 
 from index.engine import Engine
 from index.errors import NoMatchingArticlesError, QueryError
+from index.models import Answer
 from tests.helpers import make_config
 
 FURNITURE = [
@@ -137,6 +138,25 @@ def test_a_question_that_names_its_time_needs_news_from_then(engine_factory, cor
     assert engine.ask("Who did Shoigu meet in Beijing?", as_of=date(2026, 3, 2)).covered
     off = make_config(engine.data_dir, [corpus_copy], timeframe=False)
     assert Engine(off, engine.embedder).ask(question, as_of=date(2026, 3, 2)).covered
+
+
+def test_the_window_and_the_question_have_their_own_relevance_bars(engine_factory, corpus_copy):
+    """`min_score` decides whether anything answers; `timeframe_min_score` whether that
+    week's news does (the Beijing story scores about 0.68 for this question)."""
+    (corpus_copy / "004_be67d9445b5e8b0f.txt").unlink()  # undated: it could be from any week
+    engine = engine_factory([corpus_copy])
+    question, day = "Who did Shoigu meet in Beijing this week?", date(2025, 3, 2)
+
+    def ask(**bars):
+        return Engine(make_config(engine.data_dir, [corpus_copy], **bars), engine.embedder).ask(
+            question, as_of=day
+        )
+
+    assert ask(min_score=0.35, timeframe_min_score=0.3).covered
+    strict_window = ask(min_score=0.35, timeframe_min_score=0.9)
+    assert not strict_window.covered and strict_window.refusal.startswith("Nothing in the coverage")
+    strict_bar = ask(min_score=0.9, timeframe_min_score=0.3)
+    assert not strict_bar.covered and strict_bar.refusal == Answer.NOT_COVERED
 
 
 def test_an_undated_article_may_be_from_any_week(sample_engine):

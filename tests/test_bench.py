@@ -83,15 +83,30 @@ def test_refusal_folds_reads_the_timeframe_rule(tmp_path, engine_factory, corpus
         + "\n"
     )
     unanswerable.write_text(json.dumps(asked | {"no_answer": True, "date": "2026/03/02"}) + "\n")
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "chili.md").write_text(
+        "---\ntitle: Firehouse wins the county chili cook-off\ndate: 2026-02-20\n---\n"
+        "The volunteer firehouse team won the county chili cook-off on Saturday with a smoked "
+        "brisket chili. Forty teams entered, and the proceeds go to the food bank.\n"
+    )
+    unrelated = engine_factory([other])
     out = tmp_path / "folds.json"
     bench_script(
-        "refusal_folds.py", str(engine.data_dir), str(qa), str(unanswerable), "--json", str(out)
+        "refusal_folds.py", str(engine.data_dir), str(qa), str(unanswerable), "--json", str(out),
+        "--unrelated", str(unrelated.data_dir), "--min-scores", "0.35,0.99",
     )  # fmt: skip
-    rows = {r["timeframe_slack_days"]: r for r in json.loads(out.read_text())["settings"]}
+    settings = json.loads(out.read_text())["settings"]
+    rows = {r["timeframe_slack_days"]: r for r in settings if r["swept"] == "timeframe"}
     assert rows[None]["refused_unanswerable"] == [0, 1]  # the rule off: a year-old story answers
     assert rows[3]["refused_unanswerable"] == [1, 1]
     assert rows[3]["wrongly_refused"] == [0, 2]
     assert rows[3]["wrongly_refused_by_month"] == {"2025-03": [0, 1], "2026-03": [0, 1]}
+    by_score = {r["min_score"]: r for r in settings if r["swept"] == "min_score"}
+    assert by_score[0.35]["wrongly_refused"] == [0, 2]
+    assert by_score[0.99]["wrongly_refused"] == [2, 2]  # nothing is that relevant
+    # a chili cook-off does not answer who Shoigu met: both questions refused there
+    assert by_score[0.35]["unrelated_refused"] == [2, 2]
 
 
 def test_cross_encoder_training_runs_on_the_sample(tmp_path):
