@@ -9,7 +9,8 @@ share of unanswerable questions refused and of answerable ones wrongly refused i
 per month of the answerable questions (on the dev set July and August) as the folds: a
 setting is chosen on one month and read on the other. Swept: the timeframe rule
 (`search.timeframe` off, then `search.timeframe_slack_days` 0, 3, 7, 14) at the default
-`min_score`, then `search.min_score` at the default timeframe rule.
+`min_score`, then `search.min_score` and `search.unknown_name_min_score` (the bar for a
+question naming something no passage mentions; 0 = off), each with the rest as shipped.
 
 With `--unrelated`, an index of coverage that does not cover the dev questions (other
 years, other subjects: `../shared/feeds` and `../shared/pages/newspaper/html`), the
@@ -55,6 +56,7 @@ def main() -> None:
     ap.add_argument("--json", type=Path)
     ap.add_argument("--unrelated", type=Path, help="an index of coverage unrelated to QA")
     ap.add_argument("--min-scores", default="0.3,0.33,0.35,0.38,0.4")
+    ap.add_argument("--name-bars", default="0,0.4,0.45,0.5")
     args = ap.parse_args()
     answerable = [q for q in load_qa(args.qa) if not q.no_answer]
     unanswerable = [q for q in load_qa(args.unanswerable) if q.no_answer]
@@ -62,7 +64,9 @@ def main() -> None:
     months = sorted({_month(q) for q in answerable if q.as_of})
     settings = [
         {"timeframe": slack is not None, "timeframe_slack_days": slack or 0} for slack in SLACKS
-    ] + [{"min_score": float(m)} for m in args.min_scores.split(",")]
+    ]
+    settings += [{"min_score": float(m)} for m in args.min_scores.split(",")]
+    settings += [{"unknown_name_min_score": float(m)} for m in args.name_bars.split(",")]
     head = "setting | refused unanswerable | wrongly refused: all | " + " | ".join(months)
     print(head + (" | unrelated: refused" if args.unrelated else ""))
     rows, embedder = [], None
@@ -78,8 +82,9 @@ def main() -> None:
             for m in months
         }
         row = {
-            "swept": "min_score" if "min_score" in change else "timeframe",
+            "swept": next((k for k in change if "min_score" in k), "timeframe"),
             "min_score": search.min_score,
+            "unknown_name_min_score": search.unknown_name_min_score,
             "timeframe_slack_days": search.timeframe_slack_days if search.timeframe else None,
             "refused_unanswerable": _share(right),
             "wrongly_refused": _share(wrong),

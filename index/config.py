@@ -75,6 +75,9 @@ class SearchConfig:
     # The relevance a candidate from the question's window needs: the week's story may be
     # worded further from the question than the background that clears min_score.
     timeframe_min_score: float = 0.3
+    # A question naming something no passage mentions is covered only by a candidate at
+    # least this relevant (mentions.py); 0 turns the check off.
+    unknown_name_min_score: float = 0.45
 
 
 @dataclass

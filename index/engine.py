@@ -31,6 +31,7 @@ from .models import Answer, BuildReport, Citation, Hit, IndexedArticle, Progress
 from .retrieve import fusion, vectors
 from .retrieve.fusion import Fusion
 from .retrieve.lexical import Lexical
+from .retrieve.mentions import never_mentioned_reason, question_names
 from .retrieve.model import Embedder
 from .retrieve.ranking import (
     Candidate,
@@ -353,8 +354,13 @@ class Engine:
         # Covered when some candidate is relevant enough: the fused order may put a
         # passage of lower relevance first (the lead that names the answer), and that
         # must not turn a covered question into a refusal.
-        covered = bool(hits) and max(pool.relevance.values()) >= sc.min_score
+        best = max(pool.relevance.values(), default=0.0)
+        covered = bool(hits) and best >= sc.min_score
         reason = ""
+        if covered and best < sc.unknown_name_min_score:
+            unseen = self._snapshot().lexical.unseen(question_names(pool.question))
+            if unseen:
+                covered, reason = False, never_mentioned_reason(unseen)
         frame = (
             question_timeframe(pool.question, as_of or _today())
             if covered and sc.timeframe

@@ -159,6 +159,22 @@ def test_the_window_and_the_question_have_their_own_relevance_bars(engine_factor
     assert not strict_bar.covered and strict_bar.refusal == Answer.NOT_COVERED
 
 
+def test_a_question_naming_what_the_coverage_never_mentions(sample_engine):
+    """Below `unknown_name_min_score`, a name no passage holds means the coverage lacks the
+    story; the reply says which name. Bars set to the extremes to read the rule alone."""
+    question = "Who did Shoigu meet in Beijing, according to Zorblatt?"
+
+    def ask(q, bar):
+        config = make_config(sample_engine.data_dir, unknown_name_min_score=bar)
+        return Engine(config, sample_engine.embedder).ask(q)
+
+    refused = ask(question, 0.99)
+    assert not refused.covered and refused.hits == []
+    assert refused.refusal == "Nothing in the coverage mentions “Zorblatt”."
+    assert ask("Who did Shoigu meet in Beijing?", 0.99).covered  # every name is in it
+    assert ask(question, 0.0).covered  # the check off
+
+
 def test_an_undated_article_may_be_from_any_week(sample_engine):
     """The sample's ICC story has no date: a year on, it may still be this week's news."""
     answer = sample_engine.ask("Is China a member of the ICC this week?", as_of=date(2026, 3, 2))

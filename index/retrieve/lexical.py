@@ -101,6 +101,15 @@ class Lexical:
             holds[col] = False
         return np.where(known, out / len(terms), 0.0)
 
+    def unseen(self, words: list[str]) -> list[str]:
+        """The words no passage (title included) holds, as the search tokenises them; a
+        stopword (tokenised to nothing) is never unseen."""
+        vocab = self.retriever.vocab_dict if len(self.ids) else {}
+        tokens = tokenize(words) if words else []
+        return [
+            w for w, ts in zip(words, tokens, strict=True) if ts and not any(t in vocab for t in ts)
+        ]
+
     def term_idf(self, query: str) -> dict[str, float]:
         """The query's distinct terms (as the search tokenises them) with their IDF here,
         log((N + 1) / (df + 0.5)): a term no passage holds gets the highest."""

@@ -79,3 +79,12 @@ def test_term_idf_weighs_the_rarer_term_higher_and_an_unseen_one_highest():
     assert Lexical.build(np.empty(0, np.int64), []).term_idf("ferry") == {
         "ferri": pytest.approx(0.693, abs=1e-3)
     }
+
+
+def test_unseen_words_are_the_names_no_passage_holds():
+    ids = np.array([10, 20], dtype=np.int64)
+    lex = Lexical.build(ids, ["Ferries to Atlantis resume", "Harbour fees rise"])
+    # matched as the search matches: "Ferry" stems like "Ferries"; "The" is a stopword
+    assert lex.unseen(["Ferry", "Atlantis", "Freya", "The", "Ofcom"]) == ["Freya", "Ofcom"]
+    assert lex.unseen([]) == []
+    assert Lexical.build(np.empty(0, np.int64), []).unseen(["Ferry"]) == ["Ferry"]
