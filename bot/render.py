@@ -181,7 +181,8 @@ def answer_content(answer: Answer, min_score: float = 0.0, context: str = "") ->
     if context:
         line += f"\n-# ↪ following up on: {inert_user(clip(' '.join(context.split()), 300))}"
     if not answer.covered or not answer.hits:
-        return clip(f"{line}\n{answer.refusal}", MAX_CONTENT)
+        # the refusal may quote the question's own words ("... mentions “Freya”."): inert
+        return clip(f"{line}\n{inert_user(answer.refusal)}", MAX_CONTENT)
     shown = [h for group in by_article(answer.hits)[:MAX_EMBEDS] for h in group]
     strong = max(1, sum(h.score >= min_score for h in shown))
     what = _passages(strong)

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import re
 
-# A capitalised word not at a sentence start (iPhone's "Phone" too): a cheap stand-in for
-# the names a question gives. Numbers are left out: "the 2030 World Cup" is a date, and
-# every date after the newest article is unknown to the coverage by construction.
+# A capitalised word not at a sentence start: a cheap stand-in for the names a question
+# gives (a misspelt one too, which the refusal then shows). Numbers are left out: "the
+# 2030 World Cup" is a date, and a date after the newest article is unknown by construction.
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w&'’-]*")
 
 

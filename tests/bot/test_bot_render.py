@@ -189,6 +189,9 @@ def test_not_covered_has_no_embeds():
     why = "Nothing in the coverage from 2026-02-23 to 2026-03-02 (“this week”) addresses this question."
     dated = Answer("Who won this week?", False, [], reason=why)
     assert render.answer_content(dated).endswith(why) and render.answer_embeds(dated) == []
+    # a refusal that quotes the question's words shows them inert
+    named = Answer("Who is @everyone_x_?", False, [], reason="… mentions “@everyone_x_”.")
+    assert render.answer_content(named).endswith(f"… mentions “@{render.ZWSP}everyone\\_x\\_”.")
 
 
 def test_worst_case_answer_fits_discord_limits():
