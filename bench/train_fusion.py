@@ -62,6 +62,17 @@ def listwise_loss(w, data, l2):
     return total / n + l2 * w @ w, grad / n + 2 * l2 * w
 
 
+def write_shipped(name: str, weights: dict, provenance: dict) -> Path:
+    """Write index/data/NAME: the weights, and how they were fitted (with the git head)."""
+    head = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True, text=True
+    ).stdout.strip()
+    shipped = weights | {"provenance": provenance | {"git_head": head}}
+    path = ROOT / "index" / "data" / name
+    path.write_text(json.dumps(shipped, indent=1) + "\n", encoding="utf-8")
+    return path
+
+
 def fit(data, l2) -> np.ndarray:
     w0 = np.zeros(len(FEATURES))
     w0[FEATURES.index("sentence_cos")] = 1.0
@@ -173,28 +184,21 @@ def main() -> None:
     report["chosen_l2"] = best
     if args.write:
         w = fit(extra + data["A"] + data["B"], best)
-        head = subprocess.run(
-            ["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True, text=True
-        ).stdout.strip()
-        shipped = Fusion(w).to_dict() | {
-            "provenance": {
-                "fitted_by": "bench/train_fusion.py",
-                "questions": str(args.qa.name),
-                "unanswerable": str(args.unanswerable.name),
-                "answerable_questions": len(items),
-                "with_an_answering_candidate": sum(len(d) for d in data.values()),
-                **(
-                    {"extra_qa": "/".join(args.extra[1].parts[-3:]), **report["extra"]}
-                    if args.extra
-                    else {}
-                ),
-                "l2": best,
-                "git_head": head,
-            }
+        provenance = {
+            "fitted_by": "bench/train_fusion.py",
+            "questions": str(args.qa.name),
+            "unanswerable": str(args.unanswerable.name),
+            "answerable_questions": len(items),
+            "with_an_answering_candidate": sum(len(d) for d in data.values()),
+            **(
+                {"extra_qa": "/".join(args.extra[1].parts[-3:]), **report["extra"]}
+                if args.extra
+                else {}
+            ),
+            "l2": best,
         }
-        path = ROOT / "index" / "data" / "fusion.json"
-        path.write_text(json.dumps(shipped, indent=1) + "\n", encoding="utf-8")
-        report["shipped"] = shipped
+        path = write_shipped("fusion.json", Fusion(w).to_dict(), provenance)
+        report["shipped"] = json.loads(path.read_text())
         print(f"wrote {path} (l2={best})")
     if args.json:
         args.json.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")

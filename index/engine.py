@@ -28,14 +28,14 @@ from .config import SEARCH_MODES, Config
 from .errors import IndexEmptyError, IndexMissingError, QueryError
 from .inputs import configured_inputs, is_url
 from .models import Answer, BuildReport, Citation, Hit, IndexedArticle, Progress
-from .retrieve import fusion, vectors
+from .retrieve import answering, fusion, vectors
+from .retrieve.answering import QuoteScorer
 from .retrieve.fusion import Fusion
 from .retrieve.lexical import Lexical
 from .retrieve.mentions import never_mentioned_reason, question_names
 from .retrieve.model import Embedder
 from .retrieve.ranking import (
     Candidate,
-    best_sentence,
     collapse,
     lead_bonus,
     order_candidates,
@@ -82,6 +82,7 @@ class Engine:
         self._embedder = embedder
         self._reranker: Reranker | None = None
         self._fusion: Fusion | None = None
+        self.quote_scorer: QuoteScorer = answering.shipped()
         self._snap: Snapshot | None = None
         self._local = threading.local()
         self._reload_lock = threading.Lock()
@@ -324,6 +325,8 @@ class Engine:
             Candidate(pid, rows[pid].article_id, rows[pid].vector, pool.relevance[pid])
             for pid in order
         ]
+        kind = fusion.question_kind(pool.question)
+        terms = fusion.QueryTerms(self._snapshot().lexical.term_idf(pool.question))
         # Twice k: a passage whose sentences were all shown already (overlap) is skipped.
         groups = collapse(cands, sc.collapse_similarity, 2 * k)
         hits: list[Hit] = []
@@ -337,7 +340,8 @@ class Engine:
             lo, hi, keep = part
             spans = [row.sentences[i] for i in keep]
             seen.update((row.start + a, row.start + b) for a, b in spans)
-            start, end = best_sentence(pool.sentence_sims[head.passage_id][keep], spans)
+            sims = pool.sentence_sims[head.passage_id][keep]
+            start, end = self.quote_scorer.pick(sims, spans, row.text, kind, terms)
             hits.append(
                 Hit(
                     passage_id=head.passage_id,

@@ -139,3 +139,26 @@ def test_misses_places_each_question(tmp_path, engine_factory, corpus_copy):
     assert report["counts"]["answered"] == 1 and report["counts"]["nowhere"] == 1
     assert [r["category"] for r in report["rows"]] == ["answered", "nowhere"]
     assert "misses at k=3" in proc.stdout
+
+
+def test_train_quote_reads_each_month_held_out(tmp_path, engine_factory, corpus_copy):
+    engine = engine_factory([corpus_copy])
+    qa = tmp_path / "qa.jsonl"
+    rows = [
+        ("Who did Shoigu meet in Beijing?", "Wang Yi", "2025/03/01"),
+        ("Who is Wang Yi's Russian counterpart?", "Sergei Lavrov", "2025/03/02"),
+        ("When might Putin visit Beijing?", "October", "2025/04/01"),
+        ("Which Russian news agency reported on Shoigu's talks?", "Interfax", "2025/04/02"),
+    ]
+    qa.write_text(
+        "".join(json.dumps({"question": q, "answers": [a], "date": d}) + "\n" for q, a, d in rows)
+    )
+    shipped = (ROOT / "index" / "data" / "quote.json").read_text()
+    out = tmp_path / "quote.json"
+    proc = bench_script("train_quote.py", str(engine.data_dir), str(qa), "--json", str(out))
+    report = json.loads(out.read_text())
+    assert report["passages"] >= 4 and "answering quoted passages" in proc.stdout
+    held = report["held_out"][str(report["chosen_l2"])]
+    assert set(held) == {"2025-03", "2025-04"}
+    assert all(0 <= r["cosine"] <= 1 and 0 <= r["fitted"] <= 1 for r in held.values())
+    assert (ROOT / "index" / "data" / "quote.json").read_text() == shipped  # no --write

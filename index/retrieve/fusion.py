@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import bisect
 import functools
-import json
 import math
 import re
 from dataclasses import dataclass
 from datetime import date
-from importlib import resources
 
 import numpy as np
+
+from .weights import read_weights, shipped_data, weights_dict
 
 FEATURES = (
     "passage_cos",  # question vs the passage vector
@@ -228,24 +228,15 @@ class Fusion:
 
     @classmethod
     def from_dict(cls, data: dict) -> Fusion:
-        given = data.get("weights", {})
-        unknown = set(given) - set(FEATURES)
-        if unknown:
-            raise ValueError(f"fusion weights name unknown features: {', '.join(sorted(unknown))}")
-        w = np.array([float(given.get(f, 0.0)) for f in FEATURES])
-        if not np.isfinite(w).all():
-            raise ValueError("fusion weights must be finite numbers")
-        return cls(w)
+        return cls(read_weights(data, FEATURES, "fusion"))
 
     def to_dict(self) -> dict:
-        named = zip(FEATURES, self.weights, strict=True)
-        return {"weights": {f: round(float(v), 4) for f, v in named}}
+        return weights_dict(self.weights, FEATURES)
 
 
 def shipped() -> Fusion:
     """The weights shipped in the package (index/data/fusion.json)."""
-    text = resources.files("index").joinpath("data/fusion.json").read_text(encoding="utf-8")
-    return Fusion.from_dict(json.loads(text))
+    return Fusion.from_dict(shipped_data("fusion.json"))
 
 
 def age_in_days(published: str, as_of_ordinal: int | None) -> float:

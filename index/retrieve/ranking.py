@@ -1,4 +1,4 @@
-"""Ranking logic on arrays: fusion, relevance, answer sentence, syndication collapse.
+"""Ranking logic on arrays: fusion, relevance, syndication collapse (the quote: answering.py).
 
 Pure functions, no I/O: the engine fetches candidates and rows, these decide the order,
 the quote and what counts as covered.
@@ -52,16 +52,6 @@ def order_candidates(
         for pid, d in dense.items()
     }
     return sorted(score, key=lambda pid: -score[pid])
-
-
-def best_sentence(sims: np.ndarray, spans: list[tuple[int, int]]) -> tuple[int, int]:
-    """The (start, end) span of the sentence most similar to the query.
-
-    `sims` (n,) holds the query's cosine with each sentence vector, one per span.
-    """
-    if not spans:
-        return (0, 0)
-    return spans[int(np.argmax(sims[: len(spans)]))]
 
 
 def unshown_part(
