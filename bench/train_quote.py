@@ -32,7 +32,12 @@ from index.config import Config  # noqa: E402
 from index.engine import Engine  # noqa: E402
 from index.evaluation import load_qa  # noqa: E402
 from index.retrieve import fusion  # noqa: E402
-from index.retrieve.answering import QUOTE_FEATURES, QuoteScorer, sentence_features  # noqa: E402
+from index.retrieve.answering import (  # noqa: E402
+    QUOTE_FEATURES,
+    QuoteScorer,
+    asked,
+    sentence_features,
+)
 
 L2 = (0.003, 0.001, 0.0001, 0.0)  # the first of equals wins: the most regularised
 
@@ -43,8 +48,7 @@ def examples(engine: Engine, items) -> list[tuple[np.ndarray, np.ndarray, str]]:
     lexical = engine._snapshot().lexical
     for qa in items:
         answers = [a.lower() for a in qa.answers]
-        kind = fusion.question_kind(qa.question)
-        terms = fusion.QueryTerms(lexical.term_idf(qa.question))
+        q = asked(qa.question, fusion.QueryTerms(lexical.term_idf(qa.question)))
         pool = engine.candidates(qa.question, as_of=qa.as_of, featured=False)
         for hit in engine.retrieve(qa.question, as_of=qa.as_of).hits[:3]:
             row = pool.rows.get(hit.passage_id)
@@ -60,7 +64,7 @@ def examples(engine: Engine, items) -> list[tuple[np.ndarray, np.ndarray, str]]:
             if y.any():
                 sims = pool.sentence_sims[hit.passage_id][keep]
                 month = qa.as_of.strftime("%Y-%m") if qa.as_of else ""
-                out.append((sentence_features(sims, texts, kind, terms), y, month))
+                out.append((sentence_features(sims, texts, q), y, month))
     return out
 
 

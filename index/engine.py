@@ -325,8 +325,8 @@ class Engine:
             Candidate(pid, rows[pid].article_id, rows[pid].vector, pool.relevance[pid])
             for pid in order
         ]
-        kind = fusion.question_kind(pool.question)
         terms = fusion.QueryTerms(self._snapshot().lexical.term_idf(pool.question))
+        quoting = answering.asked(pool.question, terms)
         # Twice k: a passage whose sentences were all shown already (overlap) is skipped.
         groups = collapse(cands, sc.collapse_similarity, 2 * k)
         hits: list[Hit] = []
@@ -341,7 +341,7 @@ class Engine:
             spans = [row.sentences[i] for i in keep]
             seen.update((row.start + a, row.start + b) for a, b in spans)
             sims = pool.sentence_sims[head.passage_id][keep]
-            start, end = self.quote_scorer.pick(sims, spans, row.text, kind, terms)
+            start, end = self.quote_scorer.pick(sims, spans, row.text, quoting)
             hits.append(
                 Hit(
                     passage_id=head.passage_id,
