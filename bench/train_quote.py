@@ -31,7 +31,6 @@ from train_fusion import listwise_loss, write_shipped  # noqa: E402
 from index.config import Config  # noqa: E402
 from index.engine import Engine  # noqa: E402
 from index.evaluation import load_qa  # noqa: E402
-from index.retrieve import fusion  # noqa: E402
 from index.retrieve.answering import (  # noqa: E402
     QUOTE_FEATURES,
     QuoteScorer,
@@ -45,11 +44,10 @@ L2 = (0.003, 0.001, 0.0001, 0.0)  # the first of equals wins: the most regularis
 def examples(engine: Engine, items) -> list[tuple[np.ndarray, np.ndarray, str]]:
     """(sentence features, holds-the-answer mask, month) per answering quoted passage."""
     out = []
-    lexical = engine._snapshot().lexical
     for qa in items:
         answers = [a.lower() for a in qa.answers]
-        q = asked(qa.question, fusion.QueryTerms(lexical.term_idf(qa.question)))
         pool = engine.candidates(qa.question, as_of=qa.as_of, featured=False)
+        q = asked(qa.question, pool.terms)
         for hit in engine.retrieve(qa.question, as_of=qa.as_of).hits[:3]:
             row = pool.rows.get(hit.passage_id)
             if row is None or not any(a in hit.text.lower() for a in answers):

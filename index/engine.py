@@ -66,6 +66,8 @@ class Candidates:
     relevance: dict[int, float]
     sentence_sims: dict[int, np.ndarray]
     features: np.ndarray
+    terms: fusion.QueryTerms  # the question's BM25 terms with their IDF in this snapshot
+    unseen: list[str]  # the names the question gives that no passage of this snapshot holds
 
 
 @dataclass(frozen=True)
@@ -325,8 +327,7 @@ class Engine:
             Candidate(pid, rows[pid].article_id, rows[pid].vector, pool.relevance[pid])
             for pid in order
         ]
-        terms = fusion.QueryTerms(self._snapshot().lexical.term_idf(pool.question))
-        quoting = answering.asked(pool.question, terms)
+        quoting = answering.asked(pool.question, pool.terms)
         # Twice k: a passage whose sentences were all shown already (overlap) is skipped.
         groups = collapse(cands, sc.collapse_similarity, 2 * k)
         hits: list[Hit] = []
@@ -361,10 +362,8 @@ class Engine:
         best = max(pool.relevance.values(), default=0.0)
         covered = bool(hits) and best >= sc.min_score
         reason = ""
-        if covered and best < sc.unknown_name_min_score:
-            unseen = self._snapshot().lexical.unseen(question_names(pool.question))
-            if unseen:
-                covered, reason = False, never_mentioned_reason(unseen)
+        if covered and best < sc.unknown_name_min_score and pool.unseen:
+            covered, reason = False, never_mentioned_reason(pool.unseen)
         frame = (
             question_timeframe(pool.question, as_of or _today())
             if covered and sc.timeframe
@@ -446,15 +445,15 @@ class Engine:
             for p, pc, sc_ in zip(ids, pcos, scos, strict=True)
         }
         arts = store.articles_by_id(conn, [rows[p].article_id for p in ids])
+        terms = terms or fusion.QueryTerms(snap.lexical.term_idf(question))
+        unseen = snap.lexical.unseen(question_names(question))
+        found = (question, mode, ids, rows, arts, lexical, rel, sims)
         if not featured:
-            return Candidates(
-                question, mode, ids, rows, arts, lexical, rel, sims, np.zeros((len(ids), 0))
-            )
+            return Candidates(*found, np.zeros((len(ids), 0)), terms, unseen)
         day = (as_of or _today()).toordinal()
         kind = fusion.question_kind(question)
         texts = [rows[p].text for p in ids]
         names, numbers, sent_cov = np.zeros(len(ids)), np.zeros(len(ids)), np.zeros(len(ids))
-        terms = terms or fusion.QueryTerms(snap.lexical.term_idf(question))
         # The matrix without the text scans first (their columns 0); then the scans, and
         # their columns filled in.
         x = fusion.features(
@@ -484,7 +483,7 @@ class Engine:
             sent_cov[i] = fusion.sentence_coverage(texts[i], rows[ids[i]].sentences, terms)
         for name, column in fusion.late_columns(kind, sent_cov, names, numbers).items():
             x[:, fusion.FEATURES.index(name)] = column
-        return Candidates(question, mode, ids, rows, arts, lexical, rel, sims, x)
+        return Candidates(*found, x, terms, unseen)
 
     def _lexical_side(self, snap: Snapshot, question: str, n: int, allowed):
         """BM25's candidates and their rows, and the question's terms for the fusion: all
